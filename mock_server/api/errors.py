@@ -1,0 +1,80 @@
+"""One JSON error shape for every error: {"error": {"code", "message", "fields"?}}."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import DomainError
+from .schemas import ErrorSchema
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
+    500: "internal_error", 503: "service_unavailable",
+}
+
+# Documented on every operation so generated-request checks find each answer declared.
+COMMON_ERRORS = (400, 401, 403, 413, 415, 422)
+
+
+def error_body(status: int, code: str | None, message: str, fields: dict | None = None, **extra) -> dict:
+    err = {"code": code or HTTP_CODES.get(status, "error"), "message": message}
+    if fields:
+        err["fields"] = fields
+    err.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": err}
+
+
+def _flatten_webargs(messages: dict) -> dict:
+    """Turn webargs' {"json": {"email": [...]}} into {"email": [...]}."""
+    flat = {}
+    for location, per_field in (messages or {}).items():
+        if isinstance(per_field, dict):
+            flat.update(per_field)
+        else:
+            flat[location] = per_field
+    return flat
+
+
+def error_response(status: int, code: str | None, message: str, fields: dict | None = None, headers=None, **extra):
+    resp = jsonify(error_body(status, code, message, fields, **extra))
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+class MockApi(Api):
+    """flask-smorest's Api with this project's error shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        status = error.code or 500
+        fields = None
+        message = error.description or error.name
+        if status == 400 and data.get("messages"):
+            message = "The request body is not valid JSON."
+            code = "malformed_json"
+        elif status == 422 and data.get("messages"):
+            fields = _flatten_webargs(data["messages"])
+            message = "Invalid fields: " + ", ".join(sorted(fields)) + "."
+            code = "validation_error"
+        else:
+            code = HTTP_CODES.get(status, "error")
+        if status == 405:
+            message = f"{request.method} is not allowed on {request.path}."
+        if status == 413:
+            message = "The request body is larger than the server accepts."
+        return error_response(status, code, message, fields, headers=data.get("headers"))
+
+
+def handle_domain_error(error: DomainError):
+    return error_response(error.status, error.code, error.message, error.fields, **error.extra)
+
+
+def init_app(app) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)

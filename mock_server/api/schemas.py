@@ -1,0 +1,276 @@
+"""Marshmallow schemas of the Workflow API: they validate requests and generate the OpenAPI document."""
+from __future__ import annotations
+
+import re
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..domain.defaults import SIGNER_STATUSES, SIGNING_ORDERS, WORKFLOW_STATUSES
+
+HEX_COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Must be a colour in the form #RRGGBB.")
+POSITION_NOTE = "PDF points (1/72 inch), measured from the top-left corner of the page."
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_chars(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("Must not contain control characters (such as a null byte).")
+
+
+def _depth(value, limit: int, level: int = 0) -> int:
+    if level > limit:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, limit, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, limit, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def shallow_metadata(value: dict) -> None:
+    if _depth(value, 8) > 8:
+        raise ValidationError("Must not be nested more than 8 levels deep.")
+    if len(repr(value)) > 16384:
+        raise ValidationError("Must be at most 16 KiB.")
+
+
+def Text(max_len: int, **kw):
+    return fields.String(validate=[validate.Length(max=max_len), no_control_chars], **kw)
+
+
+def Id(**kw):
+    return fields.UUID(**kw)
+
+
+class Timestamp(fields.DateTime):
+    """ISO 8601 in UTC with a Z; naive input is taken as UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) or value is None else super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        dt = super()._deserialize(value, attr, data, **kwargs)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt
+
+
+# -- requests ------------------------------------------------------------------------
+class AddWorkflowArgs(Schema):
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=255), no_control_chars])
+    description = Text(10000, allow_none=True)
+    expires_at = Timestamp(allow_none=True, metadata={"description": "Must be in the future. Default: now + 30 days."})
+    signing_order = fields.String(validate=validate.OneOf(SIGNING_ORDERS), load_default="parallel")
+    webhook_url = fields.Url(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                             validate=validate.Length(max=2048),
+                             metadata={"description": "Overrides the organization's webhook_url."})
+    interface_id = Id(allow_none=True)
+    metadata = fields.Dict(keys=fields.String(validate=validate.Length(max=255)), allow_none=True,
+                           validate=shallow_metadata)
+
+
+class WorkflowIdArgs(Schema):
+    workflow_id = Id(required=True)
+
+
+class AddFileJsonArgs(Schema):
+    workflow_id = Id(required=True)
+    file_name = fields.String(required=True, validate=[validate.Length(min=1, max=255), no_control_chars])
+    content_type = fields.String(validate=validate.Length(max=255), load_default="application/pdf")
+    data = fields.String(required=True, metadata={"description": "The file's bytes, base64 (PDF only)."})
+
+
+class AddFileFormArgs(Schema):
+    workflow_id = Id(required=True)
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class AddSignerArgs(Schema):
+    workflow_id = Id(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    first_name = Text(255, allow_none=True)
+    last_name = Text(255, allow_none=True)
+    order = fields.Integer(validate=validate.Range(min=1, max=1000), allow_none=True,
+                           metadata={"description": "Signing group (1 = first). Sequential default: after the last signer."})
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2}(-[A-Z]{2})?$"), allow_none=True)
+    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 ()-]{3,32}$"), allow_none=True)
+
+
+class PositionMixin(Schema):
+    page = fields.Integer(required=True, validate=validate.Range(min=1, max=100000),
+                          metadata={"description": "1-based page of the file."})
+    x = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
+    y = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
+
+
+class AddSignatureArgs(PositionMixin):
+    workflow_id = Id(required=True)
+    file_id = Id(required=True)
+    signer_id = Id(required=True)
+    width = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
+    height = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
+    required = fields.Boolean(load_default=True)
+
+
+class AddAnnotationArgs(PositionMixin):
+    workflow_id = Id(required=True)
+    file_id = Id(required=True)
+    text = fields.String(required=True, validate=[validate.Length(min=1, max=4000), no_control_chars])
+    font_size = fields.Float(validate=validate.Range(min=1, max=400), load_default=12)
+    color = fields.String(validate=HEX_COLOR, load_default="#000000")
+
+
+class AddInterfaceArgs(Schema):
+    name = Text(255, allow_none=True)
+    primary_color = fields.String(validate=HEX_COLOR, allow_none=True, metadata={"description": "Default: #00A19A."})
+    icon_file_id = Id(allow_none=True, metadata={"description": "Default: the built-in SIGN8 icon."})
+    logo_file_id = Id(allow_none=True, metadata={"description": "Default: the built-in SIGN8 logo."})
+
+
+class UpdateInterfaceArgs(AddInterfaceArgs):
+    interface_id = Id(required=True)
+
+
+class InterfaceIdArgs(Schema):
+    interface_id = Id(required=True)
+
+
+class FileIdArgs(Schema):
+    file_id = Id(required=True)
+
+
+class ListWorkflowsArgs(Schema):
+    status = fields.String(validate=validate.OneOf(WORKFLOW_STATUSES))
+    limit = fields.Integer(validate=validate.Range(min=1, max=500), load_default=50)
+    offset = fields.Integer(validate=validate.Range(min=0, max=10_000_000), load_default=0)
+
+
+# -- responses -----------------------------------------------------------------------
+class EventSchema(Schema):
+    type = fields.String(required=True)
+    at = Timestamp(required=True)
+    actor = fields.String(required=True)
+    signer_id = fields.String()
+
+
+class WorkflowSchema(Schema):
+    workflow_id = fields.String(required=True)
+    organization_id = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    expires_at = Timestamp(required=True)
+    signing_order = fields.String(required=True, validate=validate.OneOf(SIGNING_ORDERS))
+    webhook_url = fields.String(allow_none=True)
+    interface_id = fields.String(allow_none=True)
+    metadata = fields.Dict(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(WORKFLOW_STATUSES))
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+    started_at = Timestamp()
+    completed_at = Timestamp()
+    refused_at = Timestamp()
+    expired_at = Timestamp()
+    cancelled_at = Timestamp()
+    events = fields.List(fields.Nested(EventSchema), required=True)
+
+
+class FileSchema(Schema):
+    file_id = fields.String(required=True)
+    workflow_id = fields.String(required=True)
+    file_name = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    page_count = fields.Integer(required=True)
+    created_at = Timestamp(required=True)
+
+
+class AuditSchema(Schema):
+    action = fields.String()
+    at = Timestamp()
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class SignerSchema(Schema):
+    signer_id = fields.String(required=True)
+    workflow_id = fields.String(required=True)
+    email = fields.String(required=True)
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    order = fields.Integer(required=True)
+    language = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(SIGNER_STATUSES))
+    signing_url = fields.String(required=True)
+    signed_at = Timestamp(allow_none=True)
+    refused_at = Timestamp(allow_none=True)
+    refusal_reason = fields.String(allow_none=True)
+    audit = fields.List(fields.Nested(AuditSchema))
+    created_at = Timestamp(required=True)
+
+
+class SignatureSchema(Schema):
+    signature_id = fields.String(required=True)
+    workflow_id = fields.String(required=True)
+    file_id = fields.String(required=True)
+    signer_id = fields.String(required=True)
+    page = fields.Integer(required=True)
+    x = fields.Float(required=True, metadata={"description": POSITION_NOTE})
+    y = fields.Float(required=True, metadata={"description": POSITION_NOTE})
+    width = fields.Float(required=True)
+    height = fields.Float(required=True)
+    required = fields.Boolean(required=True)
+    created_at = Timestamp(required=True)
+
+
+class AnnotationSchema(Schema):
+    annotation_id = fields.String(required=True)
+    workflow_id = fields.String(required=True)
+    file_id = fields.String(required=True)
+    page = fields.Integer(required=True)
+    x = fields.Float(required=True, metadata={"description": POSITION_NOTE})
+    y = fields.Float(required=True, metadata={"description": POSITION_NOTE})
+    text = fields.String(required=True)
+    font_size = fields.Float(required=True)
+    color = fields.String(required=True)
+    created_at = Timestamp(required=True)
+
+
+class WorkflowDetailSchema(WorkflowSchema):
+    files = fields.List(fields.Nested(FileSchema), required=True)
+    signers = fields.List(fields.Nested(SignerSchema), required=True)
+    signatures = fields.List(fields.Nested(SignatureSchema), required=True)
+    annotations = fields.List(fields.Nested(AnnotationSchema), required=True)
+
+
+class WorkflowListSchema(Schema):
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    items = fields.List(fields.Nested(WorkflowSchema), required=True)
+
+
+class InterfaceSchema(Schema):
+    interface_id = fields.String(required=True)
+    organization_id = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    primary_color = fields.String(required=True)
+    icon_file_id = fields.String(required=True)
+    logo_file_id = fields.String(required=True)
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Machine-readable error code."})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "Per-field messages (validation errors)."})
+    missing = fields.List(fields.String())
+    workflow_status = fields.String()
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)

@@ -1,0 +1,217 @@
+"""The Workflow API blueprint: views only translate between HTTP and the domain services."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Response, current_app, g, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from ..domain.errors import UnsupportedMediaType, ValidationFailed
+from . import schemas as s
+from .errors import COMMON_ERRORS
+
+blp = Blueprint("workflow", __name__, url_prefix="/api/workflow",
+                description="The SIGN8 Workflow API. Every call needs 'Authorization: Bearer <api key>'.")
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON.", 401: "Missing or unknown API key.", 403: "organisation_id header does not match the key.",
+    404: "No such object in the caller's organization.", 409: "Conflict with the workflow's state or a duplicate.",
+    413: "Body or file too large.", 415: "Wrong Content-Type, or the file is not a PDF.",
+    422: "Invalid fields (see error.fields), or the workflow is incomplete.",
+}
+
+
+def errors(*codes):
+    """Declare the error answers of an operation in the OpenAPI document."""
+    def decorate(fn):
+        for code in sorted(set(COMMON_ERRORS) | set(codes)):
+            fn = blp.alt_response(code, schema=s.ErrorSchema, description=ERROR_DESCRIPTIONS.get(code, "Error."))(fn)
+        return blp.alt_response("default", schema=s.ErrorSchema, description="Any other error, same shape.")(fn)
+    return decorate
+
+
+def services():
+    return current_app.extensions["sign8"]
+
+
+def org_id() -> str:
+    return g.organization["organization_id"]
+
+
+def _str_ids(data: dict) -> dict:
+    return {k: (str(v) if k.endswith("_id") and v is not None else v) for k, v in data.items()}
+
+
+def with_url(signer: dict) -> dict:
+    return {**signer, "signing_url": services().workflows.signing_url(signer)}
+
+
+@blp.route("/AddWorkflow", methods=["POST"])
+@blp.arguments(s.AddWorkflowArgs)
+@blp.response(201, s.WorkflowSchema)
+@errors(404)
+def add_workflow(args):
+    """Create a workflow in draft."""
+    return services().workflows.add_workflow(org_id(), _str_ids(args))
+
+
+@blp.route("/AddFile", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/AddFileJsonArgs"}},
+    "multipart/form-data": {"schema": {"$ref": "#/components/schemas/AddFileFormArgs"}},
+}})
+@blp.response(201, s.FileSchema)
+@errors(404, 409)
+def add_file(*_args):
+    """Attach a PDF to a draft workflow (JSON with base64 data, or multipart with a file part)."""
+    if request.mimetype == "multipart/form-data":
+        raw = {"workflow_id": request.form.get("workflow_id")}
+        upload = request.files.get("file")
+        errs = {}
+        if upload is None:
+            errs["file"] = ["Missing file part."]
+        try:
+            parsed = s.WorkflowIdArgs().load(raw)
+        except ValidationError as exc:
+            errs.update(exc.messages)
+        if errs:
+            raise ValidationFailed("Invalid fields: " + ", ".join(sorted(errs)) + ".", fields=errs)
+        name, content_type, data = upload.filename or "upload.pdf", upload.mimetype, upload.read()
+    else:
+        body = request.get_json(silent=False)
+        try:
+            parsed = s.AddFileJsonArgs().load(body if isinstance(body, dict) else {"_": body})
+        except ValidationError as exc:
+            raise ValidationFailed("Invalid fields: " + ", ".join(sorted(exc.messages)) + ".", fields=exc.messages)
+        try:
+            data = base64.b64decode(parsed["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed("data is not valid base64.", fields={"data": ["Not valid base64."]})
+        name, content_type = parsed["file_name"], parsed["content_type"]
+    return services().workflows.add_file(org_id(), str(parsed["workflow_id"]), name, content_type, data)
+
+
+@blp.route("/AddSigner", methods=["POST"])
+@blp.arguments(s.AddSignerArgs)
+@blp.response(201, s.SignerSchema)
+@errors(404, 409)
+def add_signer(args):
+    """Add a signer to a draft workflow; the answer carries its signing_url."""
+    return with_url(services().workflows.add_signer(org_id(), _str_ids(args)))
+
+
+@blp.route("/AddSignature", methods=["POST"])
+@blp.arguments(s.AddSignatureArgs)
+@blp.response(201, s.SignatureSchema)
+@errors(404, 409)
+def add_signature(args):
+    """Place a signature field for a signer on a page of a file (PDF points, top-left origin)."""
+    return services().workflows.add_signature(org_id(), _str_ids(args))
+
+
+@blp.route("/AddAnnotation", methods=["POST"])
+@blp.arguments(s.AddAnnotationArgs)
+@blp.response(201, s.AnnotationSchema)
+@errors(404, 409)
+def add_annotation(args):
+    """Place a text annotation on a page of a file (optional step; PDF points, top-left origin)."""
+    return services().workflows.add_annotation(org_id(), _str_ids(args))
+
+
+@blp.route("/AddInterface", methods=["POST"])
+@blp.arguments(s.AddInterfaceArgs)
+@blp.response(201, s.InterfaceSchema)
+@errors(404)
+def add_interface(args):
+    """Create a branding interface; unset columns take the SIGN8 defaults."""
+    return services().workflows.add_interface(org_id(), _str_ids(args))
+
+
+@blp.route("/UpdateInterface", methods=["POST"])
+@blp.arguments(s.UpdateInterfaceArgs)
+@blp.response(200, s.InterfaceSchema)
+@errors(404)
+def update_interface(args):
+    """Change an interface's colour, icon or logo; bumps updated_at."""
+    return services().workflows.update_interface(org_id(), _str_ids(args))
+
+
+@blp.route("/GetInterface", methods=["GET"])
+@blp.arguments(s.InterfaceIdArgs, location="query")
+@blp.response(200, s.InterfaceSchema)
+@errors(404)
+def get_interface(args):
+    """Read one interface."""
+    return services().workflows.get_interface(org_id(), str(args["interface_id"]))
+
+
+@blp.route("/StartWorkflow", methods=["POST"])
+@blp.arguments(s.WorkflowIdArgs)
+@blp.response(200, s.WorkflowSchema)
+@errors(404, 409)
+def start_workflow(args):
+    """Move a draft to in_progress: needs a file, a signer, and a signature field per signer (else 422)."""
+    return services().workflows.start_workflow(org_id(), str(args["workflow_id"]))
+
+
+@blp.route("/CancelWorkflow", methods=["POST"])
+@blp.arguments(s.WorkflowIdArgs)
+@blp.response(200, s.WorkflowSchema)
+@errors(404, 409)
+def cancel_workflow(args):
+    """Cancel a workflow that is not final yet."""
+    return services().workflows.cancel_workflow(org_id(), str(args["workflow_id"]))
+
+
+@blp.route("/GetWorkflow", methods=["GET"])
+@blp.arguments(s.WorkflowIdArgs, location="query")
+@blp.response(200, s.WorkflowDetailSchema)
+@errors(404)
+def get_workflow(args):
+    """Read the whole workflow: fields, files, signers, signatures, annotations and events."""
+    return services().workflows.get_workflow(org_id(), str(args["workflow_id"]))
+
+
+@blp.route("/ListWorkflows", methods=["GET"])
+@blp.arguments(s.ListWorkflowsArgs, location="query")
+@blp.response(200, s.WorkflowListSchema)
+@errors()
+def list_workflows(args):
+    """List the organization's workflows, newest first, with the total count."""
+    return services().workflows.list_workflows(org_id(), args.get("status"), args["limit"], args["offset"])
+
+
+@blp.route("/GetFile", methods=["GET"])
+@blp.arguments(s.FileIdArgs, location="query")
+@blp.response(200, description="The file's bytes.", content_type="application/pdf")
+@errors(404)
+def get_file(args):
+    """Download a file (or a built-in default icon/logo) with its Content-Type."""
+    meta, body = services().workflows.file_content(org_id(), str(args["file_id"]))
+    return Response(body, mimetype=meta["content_type"],
+                    headers={"Content-Disposition": f'inline; filename="{meta["file_name"]}"'})
+
+
+@blp.before_request
+def authenticate():
+    """Resolve the caller's organization from the API key; check the body's media type."""
+    header = request.headers.get("Authorization", "")
+    key = header[7:].strip() if header[:7].lower() == "bearer " else None
+    key = key or request.headers.get("X-API-Key", "").strip() or None
+    claimed = request.headers.get("organisation_id") or request.headers.get("organization_id")
+    g.organization = services().organizations.authenticate(key, claimed)
+    if request.method == "POST":
+        allowed = {"application/json"}
+        if request.endpoint == "workflow.add_file":
+            allowed.add("multipart/form-data")
+        if request.mimetype not in allowed:
+            raise UnsupportedMediaType(
+                f"Content-Type must be {' or '.join(sorted(allowed))}, not '{request.mimetype or 'none'}'.")
+
+
+def init_app(api) -> None:
+    api.spec.components.schema("AddFileJsonArgs", schema=s.AddFileJsonArgs)
+    api.spec.components.schema("AddFileFormArgs", schema=s.AddFileFormArgs)
+    api.register_blueprint(blp)

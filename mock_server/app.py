@@ -1,0 +1,64 @@
+"""create_app(config): wire storage, services, the scheduler and the blueprints into a Flask app."""
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from swagger_ui_bundle import swagger_ui_path
+
+from . import api as api_pkg
+from . import control, signing
+from .api.errors import MockApi
+from .config import Settings, from_env
+from .services import Services
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Parse JSON; turn absurd nesting into a decode error (a 400), not a RecursionError (a 500)."""
+
+    sort_keys = False
+
+    def loads(self, s, **kwargs):
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError as exc:
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from exc
+
+
+def create_app(config: Settings | dict | None = None, start_background: bool = True) -> Flask:
+    """Build a mock server app; config is Settings, a dict of overrides, or None (environment)."""
+    settings = config if isinstance(config, Settings) else from_env(**(config or {}))
+    app = Flask(__name__)
+    app.json = StrictJSONProvider(app)
+    app.config.update(
+        API_TITLE="SIGN8 Workflow API (sign8-mock)",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/_mock/static/swagger-ui/",
+        # Base64 inflates by 4/3; leave room for the JSON around a file at the size limit.
+        MAX_CONTENT_LENGTH=int(settings.max_file_bytes * 4 / 3) + 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        SIGN8_SETTINGS=settings,
+        API_SPEC_OPTIONS={
+            "info": {"description": "A local mock of the SIGN8 Workflow API. Errors share one shape: "
+                                    "{\"error\": {\"code\", \"message\", \"fields\"}}; invalid fields answer 422."},
+            "servers": [{"url": settings.base_url}],
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            }},
+        },
+    )
+    services = Services(settings)
+    app.extensions["sign8"] = services
+    api = MockApi(app)
+    api_pkg.init_app(app, api)
+    signing.init_app(app)
+    control.init_app(app, api, swagger_ui_path)
+    if start_background:
+        services.start()
+    return app

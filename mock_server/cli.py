@@ -1,0 +1,160 @@
+"""The sign8-mock command: serve, seed, reset, export, import, routes."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+
+from .config import from_env
+
+log = logging.getLogger("sign8_mock")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="TinyDB file, or :memory: (env SIGN8_MOCK_DB; default data/sign8-mock.json)")
+    parser.add_argument("--fixtures", help="fixtures folder: organizations.json and seed/ (env SIGN8_MOCK_FIXTURES)")
+    parser.add_argument("--organizations-file", dest="organizations_file",
+                        help="organizations JSON (env SIGN8_MOCK_ORGANIZATIONS_FILE)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sign8-mock", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="serve the API with waitress")
+    _common(serve)
+    serve.add_argument("--host", help="bind address (env SIGN8_MOCK_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port, 0 for any free one (env SIGN8_MOCK_PORT; default 8080)")
+    serve.add_argument("--auth", choices=["open", "strict"], help="open provisions unknown keys (env SIGN8_MOCK_AUTH)")
+    serve.add_argument("--public-url", dest="public_url", help="base of signing links (env SIGN8_MOCK_PUBLIC_URL)")
+    serve.add_argument("--admin-token", dest="admin_token", help="token every /_mock call must carry (env SIGN8_MOCK_ADMIN_TOKEN)")
+    serve.add_argument("--threads", type=int, help="waitress worker threads (env SIGN8_MOCK_THREADS; default 8)")
+    for name in ("seed", "reset"):
+        p = sub.add_parser(name, help=f"{name} the database")
+        _common(p)
+    exp = sub.add_parser("export", help="write a snapshot of the database to a file (or -)")
+    _common(exp)
+    exp.add_argument("file")
+    imp = sub.add_parser("import", help="replace the database with a snapshot file")
+    _common(imp)
+    imp.add_argument("file")
+    sub.add_parser("routes", help="print the endpoint table")
+    return parser
+
+
+def _settings(args):
+    overrides = {k: v for k, v in vars(args).items() if k not in {"command", "file"}}
+    return from_env(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or "serve"
+    if args.command is None:
+        args = build_parser().parse_args(["serve"])
+    if command == "serve":
+        return serve(_settings(args))
+    if command == "routes":
+        return routes()
+    return offline_command(command, args)
+
+
+def serve(settings) -> int:
+    """Serve until SIGINT/SIGTERM; in-flight requests finish, pending webhooks stay queued."""
+    from waitress import create_server  # only the serve path needs waitress
+
+    from .app import create_app
+    from .seed import seed_folder
+
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
+        print(f"WARNING: binding {settings.host} without --admin-token: anyone who can reach it "
+              "can reset, snapshot and control this mock.", file=sys.stderr)
+    app = create_app(settings, start_background=False)
+    services = app.extensions["sign8"]
+    server = create_server(app, host=settings.host, port=settings.port, threads=settings.threads,
+                           ident="sign8-mock", clear_untrusted_proxy_headers=True)
+    port = server.effective_port
+    services.bind(settings.host, port)
+    if settings.fixtures:
+        seed_folder(services, settings.fixtures)
+    services.start()
+    print(banner(services, port), flush=True)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.run()
+    except SystemExit:
+        pass
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=4)
+        services.stop()
+    print("sign8-mock stopped.", flush=True)
+    return 0
+
+
+def banner(services, port: int) -> str:
+    s = services.settings
+    url = f"http://{s.host if ':' not in s.host else '[' + s.host + ']'}:{port}"
+    lines = [f"sign8-mock {__import__('mock_server').__version__} listening on {url}",
+             f"  API docs:   {url}/docs   (OpenAPI: {url}/openapi.json)",
+             f"  Dashboard:  {url}/_mock/",
+             f"  Database:   {'in memory' if services.store.in_memory else services.store.path}",
+             f"  Auth mode:  {s.auth}"]
+    demo = [o for o in services.organizations.all() if o.get("known")]
+    for org in demo:
+        # Demo keys come from the committed fixtures, so printing them reveals nothing secret.
+        lines.append(f"  Demo key:   {org['api_key']}  ({org['name']}, {org['organization_id']})")
+    return "\n".join(lines)
+
+
+def routes() -> int:
+    from .app import create_app
+
+    app = create_app({"db": ":memory:", "scheduler": False}, start_background=False)
+    rows = sorted((r.rule, ",".join(sorted(r.methods - {"HEAD", "OPTIONS"}))) for r in app.url_map.iter_rules())
+    width = max(len(rule) for rule, _ in rows)
+    for rule, methods in rows:
+        print(f"{methods:<12} {rule:<{width}}")
+    return 0
+
+
+def offline_command(command: str, args) -> int:
+    from .seed import seed_folder
+    from .services import Services
+    from .snapshot import SnapshotError, export_state, import_state
+
+    settings = _settings(args)
+    services = Services(settings)
+    try:
+        if command == "seed":
+            folder = settings.fixtures or "fixtures"
+            counts = seed_folder(services, folder)
+            print(json.dumps({"seeded": counts}))
+        elif command == "reset":
+            print(json.dumps({"removed": services.reset()}))
+        elif command == "export":
+            state = export_state(services)
+            text = json.dumps(state, indent=1)
+            if args.file == "-":
+                sys.stdout.write(text + "\n")
+            else:
+                with open(args.file, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+        elif command == "import":
+            with open(args.file, encoding="utf-8") as fh:
+                try:
+                    counts = import_state(services, json.load(fh))
+                except (SnapshotError, ValueError) as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2
+            print(json.dumps({"imported": counts}))
+    finally:
+        services.stop()
+    return 0

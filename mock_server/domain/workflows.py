@@ -1,0 +1,321 @@
+"""Workflow operations, one method per API operation (AddWorkflow -> add_workflow)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from tinydb import where
+
+from . import defaults
+from .clock import iso, parse_iso
+from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
+from .pdf import page_count
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def event(kind: str, at: str, actor: str, **details) -> dict:
+    return {"type": kind, "at": at, "actor": actor, **details}
+
+
+class Workflows:
+    """Create, read, start and cancel workflows and their parts, scoped to one organization per call."""
+
+    def __init__(self, store, clock, settings, on_change=None):
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        # Called with the workflow after a change the scheduler must know of (new or moved expiry).
+        self.on_change = on_change or (lambda workflow: None)
+
+    def now(self, org_id: str) -> str:
+        return iso(self.clock.now(org_id))
+
+    # -- lookups scoped to the caller's organization --------------------------
+    def _owned(self, table: str, key: str | None, org_id: str, what: str) -> dict:
+        doc = self.store.get(table, key) if key else None
+        if doc is None or doc.get("organization_id") != org_id:
+            raise NotFound(f"{what} '{key}' does not exist.", code_override=f"{what.lower()}_not_found")
+        return doc
+
+    def workflow(self, workflow_id: str, org_id: str) -> dict:
+        return self._owned("workflows", workflow_id, org_id, "Workflow")
+
+    def _draft(self, workflow_id: str, org_id: str) -> dict:
+        wf = self.workflow(workflow_id, org_id)
+        if wf["status"] != "draft":
+            raise InvalidState(f"Workflow is '{wf['status']}': parts can only be added while it is 'draft'.")
+        return wf
+
+    # -- AddWorkflow ------------------------------------------------------------
+    def add_workflow(self, org_id: str, data: dict) -> dict:
+        now_dt = self.clock.now(org_id)
+        now = iso(now_dt)
+        expires_at = data.get("expires_at")
+        if expires_at is None:
+            expires_at = now_dt + timedelta(days=self.settings.default_expiry_days)
+        elif expires_at <= now_dt:
+            raise ValidationFailed("expires_at must be in the future.", fields={"expires_at": ["Must be in the future."]})
+        if data.get("interface_id"):
+            self._owned("interfaces", data["interface_id"], org_id, "Interface")
+        wf = {
+            "workflow_id": new_id(),
+            "organization_id": org_id,
+            "name": data["name"],
+            "description": data.get("description"),
+            "expires_at": iso(expires_at),
+            "signing_order": data.get("signing_order") or "parallel",
+            "webhook_url": data.get("webhook_url"),
+            "interface_id": data.get("interface_id"),
+            "metadata": data.get("metadata") or {},
+            "status": "draft",
+            "created_at": now,
+            "updated_at": now,
+            "events": [event("created", now, "api")],
+        }
+        with self.store.transaction() as tx:
+            tx.put("workflows", wf)
+        self.on_change(wf)
+        return wf
+
+    # -- AddFile ------------------------------------------------------------------
+    def add_file(self, org_id: str, workflow_id: str, file_name: str, content_type: str | None, data: bytes) -> dict:
+        self._draft(workflow_id, org_id)
+        if len(data) > self.settings.max_file_bytes:
+            raise PayloadTooLarge(f"The file is larger than the limit of {self.settings.max_file_bytes} bytes.")
+        pages = page_count(data)
+        digest = self.store.blobs.put(data)
+        doc = {
+            "file_id": new_id(),
+            "workflow_id": workflow_id,
+            "organization_id": org_id,
+            "file_name": file_name,
+            "content_type": "application/pdf",
+            "size": len(data),
+            "sha256": digest,
+            "page_count": pages,
+            "created_at": self.now(org_id),
+        }
+        with self.store.transaction() as tx:
+            self._draft(workflow_id, org_id)
+            tx.put("files", doc)
+            self._touch(tx, workflow_id, doc["created_at"])
+        return doc
+
+    def file_content(self, org_id: str, file_id: str) -> tuple[dict, bytes]:
+        if file_id in defaults.BUILTIN_FILES:
+            name, ctype = defaults.BUILTIN_FILES[file_id]
+            body = defaults.builtin_file_bytes(file_id)
+            return {"file_id": file_id, "file_name": name, "content_type": ctype, "size": len(body)}, body
+        doc = self._owned("files", file_id, org_id, "File")
+        body = self.store.blobs.get(doc["sha256"])
+        if body is None:
+            raise NotFound(f"File '{file_id}' has no content on disk.", code_override="file_not_found")
+        return doc, body
+
+    # -- AddSigner ------------------------------------------------------------------
+    def add_signer(self, org_id: str, data: dict) -> dict:
+        token = secrets.token_urlsafe(32)  # 256 bits
+        with self.store.transaction() as tx:
+            wf = self._draft(data["workflow_id"], org_id)
+            siblings = self.store.by("signers", "workflow_id", wf["workflow_id"])
+            email = data["email"].strip()
+            if any(s["email"].lower() == email.lower() for s in siblings):
+                raise DuplicateSigner(f"A signer with email '{email}' already exists in this workflow.",
+                                      fields={"email": ["Already a signer of this workflow."]})
+            order = data.get("order")
+            if order is None:
+                # Sequential workflows without an explicit order sign in the order signers were added.
+                order = (max((s["order"] for s in siblings), default=0) + 1) if wf["signing_order"] == "sequential" else 1
+            now = self.now(org_id)
+            doc = {
+                "signer_id": new_id(),
+                "workflow_id": wf["workflow_id"],
+                "organization_id": org_id,
+                "email": email,
+                "first_name": data.get("first_name"),
+                "last_name": data.get("last_name"),
+                "order": order,
+                "language": data.get("language") or "en",
+                "phone": data.get("phone"),
+                "status": "pending",
+                "token": token,
+                "token_hash": token_hash(token),
+                "signed_at": None,
+                "refused_at": None,
+                "refusal_reason": None,
+                "audit": [],
+                "created_at": now,
+            }
+            tx.put("signers", doc)
+            self._touch(tx, wf["workflow_id"], now)
+        return doc
+
+    def signing_url(self, signer: dict) -> str:
+        return f"{self.settings.base_url}/sign/{signer['token']}"
+
+    # -- AddSignature / AddAnnotation -------------------------------------------------
+    def _page_on_file(self, org_id: str, workflow_id: str, file_id: str, page: int) -> dict:
+        f = self.store.get("files", file_id)
+        if f is None or f["organization_id"] != org_id or f["workflow_id"] != workflow_id:
+            raise NotFound(f"File '{file_id}' does not exist in workflow '{workflow_id}'.", code_override="file_not_found")
+        if not 1 <= page <= f["page_count"]:
+            raise ValidationFailed(f"page must be between 1 and {f['page_count']} (the file's page count).",
+                                   fields={"page": [f"Must be between 1 and {f['page_count']}."]})
+        return f
+
+    def add_signature(self, org_id: str, data: dict) -> dict:
+        with self.store.transaction() as tx:
+            wf = self._draft(data["workflow_id"], org_id)
+            self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
+            signer = self.store.get("signers", data["signer_id"])
+            if signer is None or signer["organization_id"] != org_id or signer["workflow_id"] != wf["workflow_id"]:
+                raise NotFound(f"Signer '{data['signer_id']}' does not exist in workflow '{wf['workflow_id']}'.",
+                               code_override="signer_not_found")
+            now = self.now(org_id)
+            doc = {"signature_id": new_id(), "organization_id": org_id, **data, "created_at": now}
+            doc.setdefault("required", True)
+            tx.put("signatures", doc)
+            self._touch(tx, wf["workflow_id"], now)
+        return doc
+
+    def add_annotation(self, org_id: str, data: dict) -> dict:
+        with self.store.transaction() as tx:
+            wf = self._draft(data["workflow_id"], org_id)
+            self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
+            now = self.now(org_id)
+            doc = {"annotation_id": new_id(), "organization_id": org_id, "font_size": 12, "color": "#000000",
+                   **{k: v for k, v in data.items() if v is not None}, "created_at": now}
+            tx.put("annotations", doc)
+            self._touch(tx, wf["workflow_id"], now)
+        return doc
+
+    def _touch(self, tx, workflow_id: str, now: str) -> None:
+        wf = dict(self.store.get("workflows", workflow_id))
+        wf["updated_at"] = now
+        tx.put("workflows", wf)
+
+    # -- interfaces ---------------------------------------------------------------------
+    def _check_image(self, org_id: str, file_id: str | None, field_name: str) -> None:
+        if file_id is None or file_id in defaults.BUILTIN_FILES:
+            return
+        f = self.store.get("files", file_id)
+        if f is None or f["organization_id"] != org_id:
+            raise NotFound(f"File '{file_id}' does not exist.", code_override="file_not_found",
+                           fields={field_name: ["No such file in this organization."]})
+
+    def add_interface(self, org_id: str, data: dict) -> dict:
+        self._check_image(org_id, data.get("icon_file_id"), "icon_file_id")
+        self._check_image(org_id, data.get("logo_file_id"), "logo_file_id")
+        now = self.now(org_id)
+        doc = {
+            "interface_id": new_id(),
+            "organization_id": org_id,
+            "name": data.get("name"),
+            "primary_color": (data.get("primary_color") or defaults.DEFAULT_PRIMARY_COLOR).upper(),
+            "icon_file_id": data.get("icon_file_id") or defaults.DEFAULT_ICON_FILE_ID,
+            "logo_file_id": data.get("logo_file_id") or defaults.DEFAULT_LOGO_FILE_ID,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self.store.transaction() as tx:
+            tx.put("interfaces", doc)
+        return doc
+
+    def update_interface(self, org_id: str, data: dict) -> dict:
+        self._check_image(org_id, data.get("icon_file_id"), "icon_file_id")
+        self._check_image(org_id, data.get("logo_file_id"), "logo_file_id")
+        with self.store.transaction() as tx:
+            doc = dict(self._owned("interfaces", data["interface_id"], org_id, "Interface"))
+            for key in ("name", "primary_color", "icon_file_id", "logo_file_id"):
+                if data.get(key) is not None:
+                    doc[key] = data[key].upper() if key == "primary_color" else data[key]
+            doc["updated_at"] = self.now(org_id)
+            tx.put("interfaces", doc)
+        return doc
+
+    def get_interface(self, org_id: str, interface_id: str) -> dict:
+        return self._owned("interfaces", interface_id, org_id, "Interface")
+
+    def interface_for(self, wf: dict) -> dict:
+        """Return the workflow's interface, or the built-in defaults."""
+        if wf.get("interface_id"):
+            found = self.store.get("interfaces", wf["interface_id"])
+            if found:
+                return found
+        return {"interface_id": None, "primary_color": defaults.DEFAULT_PRIMARY_COLOR,
+                "icon_file_id": defaults.DEFAULT_ICON_FILE_ID, "logo_file_id": defaults.DEFAULT_LOGO_FILE_ID}
+
+    # -- start / cancel / read --------------------------------------------------------------
+    def start_workflow(self, org_id: str, workflow_id: str) -> dict:
+        with self.store.transaction() as tx:
+            wf = self.workflow(workflow_id, org_id)
+            if wf["status"] != "draft":
+                raise InvalidState(f"Workflow is '{wf['status']}'; only a 'draft' workflow can be started.")
+            missing = self.missing_parts(workflow_id)
+            if missing:
+                raise NotReady("The workflow cannot start: " + "; ".join(missing) + ".", missing=missing)
+            now = self.now(org_id)
+            wf = {**wf, "status": "in_progress", "started_at": now, "updated_at": now,
+                  "events": wf["events"] + [event("started", now, "api")]}
+            tx.put("workflows", wf)
+        return wf
+
+    def missing_parts(self, workflow_id: str) -> list[str]:
+        missing = []
+        if not self.store.by("files", "workflow_id", workflow_id):
+            missing.append("no file")
+        signers = self.store.by("signers", "workflow_id", workflow_id)
+        if not signers:
+            missing.append("no signer")
+        assigned = {s["signer_id"] for s in self.store.by("signatures", "workflow_id", workflow_id)}
+        for s in signers:
+            if s["signer_id"] not in assigned:
+                missing.append(f"signer {s['email']} has no signature field")
+        return missing
+
+    def cancel_workflow(self, org_id: str, workflow_id: str) -> dict:
+        with self.store.transaction() as tx:
+            wf = self.workflow(workflow_id, org_id)
+            if wf["status"] in defaults.FINAL_STATUSES:
+                raise InvalidState(f"Workflow is already '{wf['status']}', a final state.")
+            now = self.now(org_id)
+            wf = {**wf, "status": "cancelled", "cancelled_at": now, "updated_at": now,
+                  "events": wf["events"] + [event("cancelled", now, "api")]}
+            tx.put("workflows", wf)
+        self.on_change(wf)
+        return wf
+
+    def get_workflow(self, org_id: str, workflow_id: str) -> dict:
+        with self.store.lock:
+            wf = self.workflow(workflow_id, org_id)
+            return self.expand(wf)
+
+    def expand(self, wf: dict) -> dict:
+        """Return the workflow with its files, signers, signatures and annotations."""
+        wid = wf["workflow_id"]
+        signers = [{**s, "signing_url": self.signing_url(s)} for s in
+                   sorted(self.store.by("signers", "workflow_id", wid), key=lambda s: (s["order"], s["created_at"]))]
+        return {**wf,
+                "files": self.store.by("files", "workflow_id", wid),
+                "signers": signers,
+                "signatures": self.store.by("signatures", "workflow_id", wid),
+                "annotations": self.store.by("annotations", "workflow_id", wid)}
+
+    def list_workflows(self, org_id: str, status: str | None, limit: int, offset: int) -> dict:
+        rows = self.store.by("workflows", "organization_id", org_id)
+        if status:
+            rows = self.store.search("workflows", where("status") == status, within=rows)
+        rows.reverse()
+        return {"total": len(rows), "limit": limit, "offset": offset, "items": rows[offset:offset + limit]}
+
+    def parse_expiry(self, value: str):
+        return parse_iso(value)

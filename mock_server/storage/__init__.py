@@ -1,0 +1,22 @@
+"""The one place that touches TinyDB and the file blobs."""
+from .store import Store, TableSpec
+
+TABLES = (
+    TableSpec("organizations", "organization_id", ["api_key_hash"]),
+    TableSpec("clocks", "scope"),
+    TableSpec("interfaces", "interface_id", ["organization_id"]),
+    TableSpec("workflows", "workflow_id", ["organization_id", "status"]),
+    TableSpec("files", "file_id", ["workflow_id"]),
+    TableSpec("signers", "signer_id", ["workflow_id", "token_hash"]),
+    TableSpec("signatures", "signature_id", ["workflow_id"]),
+    TableSpec("annotations", "annotation_id", ["workflow_id"]),
+    TableSpec("deliveries", "delivery_id", ["workflow_id", "status"]),
+)
+
+
+def open_store(path: str, compact_after: int = 20000) -> Store:
+    """Open the store at path (or ':memory:') with every table of the mock."""
+    return Store(path, TABLES, compact_after=compact_after)
+
+
+__all__ = ["Store", "TableSpec", "TABLES", "open_store"]

@@ -1,0 +1,97 @@
+"""Content-addressed file bytes beside the database: the path derives from the SHA-256 only."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from pathlib import Path
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Keep each distinct content once, at blobs/<2 hex>/<64 hex>, written atomically."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, digest: str) -> Path:
+        if not _HEX64.match(digest):
+            raise ValueError("not a sha256 digest")
+        return self.root / digest[:2] / digest
+
+    def put(self, data: bytes) -> str:
+        digest = sha256_hex(data)
+        target = self._path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_name(f"{digest}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return digest
+
+    def get(self, digest: str) -> bytes | None:
+        try:
+            return self._path(digest).read_bytes()
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def exists(self, digest: str) -> bool:
+        try:
+            return self._path(digest).exists()
+        except ValueError:
+            return False
+
+    def digests(self) -> set[str]:
+        return {p.name for p in self.root.glob("??/*") if _HEX64.match(p.name)}
+
+    def remove_unreferenced(self, referenced: set[str]) -> int:
+        """Delete blobs no record points at (a crash between blob and journal line) and temp files."""
+        removed = 0
+        for p in self.root.glob("??/*"):
+            if p.name.endswith(".tmp") or (_HEX64.match(p.name) and p.name not in referenced):
+                p.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+class MemoryBlobStore:
+    """The same interface, for --db :memory:."""
+
+    def __init__(self):
+        self._data: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> str:
+        digest = sha256_hex(data)
+        self._data.setdefault(digest, bytes(data))
+        return digest
+
+    def get(self, digest: str) -> bytes | None:
+        return self._data.get(digest)
+
+    def exists(self, digest: str) -> bool:
+        return digest in self._data
+
+    def digests(self) -> set[str]:
+        return set(self._data)
+
+    def remove_unreferenced(self, referenced: set[str]) -> int:
+        stale = [d for d in self._data if d not in referenced]
+        for d in stale:
+            del self._data[d]
+        return len(stale)

@@ -1,0 +1,103 @@
+"""The expiry timer: keep the next due time in a heap and sleep until it, instead of polling the database."""
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+
+from ..domain.clock import parse_iso
+from ..domain.defaults import FINAL_STATUSES
+
+log = logging.getLogger("sign8_mock.scheduler")
+
+
+class Scheduler:
+    """Expire workflows when their expires_at passes, on their organization's clock."""
+
+    def __init__(self, store, clock, lifecycle, on_expired=None):
+        self.store = store
+        self.clock = clock
+        self.lifecycle = lifecycle
+        self.on_expired = on_expired or (lambda wf: None)
+        self._heap: list[tuple[float, str]] = []
+        self._cond = threading.Condition()
+        self._running = False
+        self._thread = None
+
+    def start(self) -> None:
+        if self._running:
+            return
+        self.rebuild()
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name="sign8-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        with self._cond:
+            self._running = False
+            self._cond.notify_all()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def watch(self, wf: dict) -> None:
+        """Track a new or changed workflow's expiry."""
+        if wf["status"] in FINAL_STATUSES:
+            return
+        due = self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"])
+        with self._cond:
+            heapq.heappush(self._heap, (due, wf["workflow_id"]))
+            if self._heap[0][1] == wf["workflow_id"]:
+                self._cond.notify_all()
+
+    def rebuild(self) -> None:
+        """Recompute every due time (after a clock change)."""
+        entries = []
+        for status in ("draft", "in_progress"):
+            for wf in self.store.by("workflows", "status", status):
+                due = self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"])
+                entries.append((due, wf["workflow_id"]))
+        heapq.heapify(entries)
+        with self._cond:
+            self._heap = entries
+            self._cond.notify_all()
+
+    def expire_due_now(self, organization_id: str | None = None) -> list[dict]:
+        """Expire at once whatever a clock move made due; the caller returns after the state changed."""
+        expired = []
+        for wf in self.lifecycle.due_for_expiry(organization_id):
+            result = self.lifecycle.expire(wf["workflow_id"], actor="clock")
+            if result is not None:
+                expired.append(result)
+                self.on_expired(result)
+        self.rebuild()
+        return expired
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if not self._running:
+                    return
+                if not self._heap:
+                    self._cond.wait(5.0)
+                    continue
+                due, workflow_id = self._heap[0]
+                wait = due - time.time()
+                if wait > 0:
+                    self._cond.wait(min(wait, 5.0))
+                    continue
+                heapq.heappop(self._heap)
+            try:
+                result = self.lifecycle.expire(workflow_id, actor="timer")
+                if result is not None:
+                    self.on_expired(result)
+                else:
+                    wf = self.store.get("workflows", workflow_id)
+                    if wf is not None and wf["status"] not in FINAL_STATUSES:
+                        # Not yet due on its (moved) clock: look again at its new due time,
+                        # never sooner than 50 ms so rounding cannot spin this loop.
+                        due = self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"])
+                        with self._cond:
+                            heapq.heappush(self._heap, (max(due, time.time() + 0.05), workflow_id))
+            except Exception:
+                log.exception("expiring %s failed", workflow_id)
