@@ -63,18 +63,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def serve(settings) -> int:
     """Serve until SIGINT/SIGTERM; in-flight requests finish, pending webhooks stay queued."""
-    from waitress import create_server  # only the serve path needs waitress
-
     from .app import create_app
     from .seed import seed_folder
+    from .serving import make_server
 
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
         print(f"WARNING: binding {settings.host} without --admin-token: anyone who can reach it "
               "can reset, snapshot and control this mock.", file=sys.stderr)
     app = create_app(settings, start_background=False)
     services = app.extensions["sign8"]
-    server = create_server(app, host=settings.host, port=settings.port, threads=settings.threads,
-                           ident="sign8-mock", clear_untrusted_proxy_headers=True)
+    server = make_server(app, host=settings.host, port=settings.port, threads=settings.threads)
     port = server.effective_port
     services.bind(settings.host, port)
     if settings.fixtures:
