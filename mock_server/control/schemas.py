@@ -75,3 +75,105 @@ class DeliveryListSchema(Schema):
 class ForceRefuseArgs(Schema):
     signer_id = fields.UUID()
     reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+# -- request journal -----------------------------------------------------------------------
+class RequestListArgs(Schema):
+    path = fields.String(validate=validate.Length(max=2048),
+                         metadata={"description": "Exact path or glob, e.g. /api/workflow/Add*."})
+    method = fields.String(validate=validate.Length(max=16))
+    status = fields.Integer(validate=validate.Range(min=100, max=599))
+    since = Timestamp(metadata={"description": "Only requests received at or after this moment."})
+    organization_id = fields.String(validate=validate.Length(max=64))
+    violations = fields.Boolean(load_default=False,
+                                metadata={"description": "Only /api calls the mock rejected (4xx), with the reason."})
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+class ViolationSchema(Schema):
+    code = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    field_errors = fields.Dict(allow_none=True, data_key="fields", attribute="fields")
+
+
+class JournalEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    time = fields.String(required=True)
+    method = fields.String(required=True)
+    path = fields.String(required=True)
+    query = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    headers = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "Authorization, X-API-Key, X-Admin-Token and Cookie are redacted."})
+    body = fields.Raw(allow_none=True, metadata={"description": "Text up to 2048 characters (see body_truncated)."})
+    body_size = fields.Integer(allow_none=True)
+    body_truncated = fields.Boolean()
+    status = fields.Integer(required=True)
+    duration_ms = fields.Float(required=True)
+    organization_id = fields.String(allow_none=True)
+    violation = fields.Nested(ViolationSchema, allow_none=True)
+    fault = fields.String(allow_none=True, metadata={"description": "The fault rule that fired on this request."})
+    dropped = fields.Boolean()
+
+
+class RequestListSchema(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(JournalEntrySchema), required=True)
+
+
+class ClearedSchema(Schema):
+    cleared = fields.Integer(required=True)
+
+
+# -- fault injection -----------------------------------------------------------------------------
+class FaultRuleArgs(Schema):
+    method = fields.String(load_default="*", validate=validate.OneOf(["*", "GET", "POST", "PUT", "PATCH", "DELETE",
+                                                                      "HEAD", "OPTIONS"]))
+    path = fields.String(required=True, validate=[validate.Length(min=1, max=2048), validate.Regexp(r"^[/*]")],
+                         metadata={"description": "Exact path or glob (fnmatch), e.g. /api/workflow/*."})
+    status = fields.Integer(allow_none=True, validate=validate.Range(min=400, max=599))
+    delay_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60000))
+    drop = fields.Boolean(load_default=False, metadata={"description": "Close the connection without an answer."})
+    probability = fields.Float(load_default=1.0, validate=validate.Range(min=0.0, max=1.0))
+    times = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1_000_000),
+                           metadata={"description": "Fire this many times, then disappear (default: forever)."})
+
+
+class FaultRuleSchema(FaultRuleArgs):
+    rule_id = fields.String(required=True)
+    hits = fields.Integer(required=True)
+
+
+class FaultListSchema(Schema):
+    items = fields.List(fields.Nested(FaultRuleSchema), required=True)
+
+
+class FaultIdArgs(Schema):
+    rule_id = fields.UUID(metadata={"description": "Remove only this rule (default: all)."})
+
+
+class WebhookFaultArgs(Schema):
+    duplicate_next = fields.Integer(validate=validate.Range(min=0, max=1000),
+                                    metadata={"description": "Send each of the next N events twice."})
+    delay_ms = fields.Integer(validate=validate.Range(min=0, max=60000))
+    delay_count = fields.Integer(validate=validate.Range(min=0, max=1000),
+                                 metadata={"description": "How many next events wait delay_ms (default 1)."})
+    reorder_next = fields.Boolean(metadata={"description": "Hold the next event back until the one after it is sent."})
+
+
+class WebhookFaultSchema(Schema):
+    duplicate_next = fields.Integer(required=True)
+    delay_ms = fields.Integer(required=True)
+    delay_count = fields.Integer(required=True)
+    reorder_next = fields.Boolean(required=True)
+
+
+# -- snapshot --------------------------------------------------------------------------------------
+class SnapshotSchema(Schema):
+    format = fields.String(required=True, metadata={"description": "sign8-mock-snapshot/1"})
+    tables = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True)
+    blobs = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "File contents, base64, by SHA-256."})
+
+
+class SnapshotImportSchema(Schema):
+    imported = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)

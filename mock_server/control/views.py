@@ -9,8 +9,11 @@ from flask_smorest import Blueprint
 from .. import __version__
 from ..api.schemas import ErrorSchema, WorkflowSchema
 from ..domain.clock import iso
-from ..domain.errors import NotFound, Unauthorized
+from ..domain.errors import NotFound, Unauthorized, ValidationFailed
+from ..snapshot import SnapshotError, export_state, import_state
 from . import schemas as cs
+from .faults import rules_of
+from .journal import journal_of
 
 blp = Blueprint("mock", __name__, url_prefix="/_mock",
                 description="Control API of the mock (reserved prefix /_mock). An API key, when given, scopes "
@@ -182,3 +185,123 @@ def force_refuse(args, workflow_id):
     _workflow_for_control(workflow_id)
     signer_id = str(args["signer_id"]) if args.get("signer_id") else None
     return services().lifecycle.force_refuse(workflow_id, signer_id, args.get("reason"))["workflow"]
+
+
+# -- request journal -----------------------------------------------------------------------------------
+@blp.route("/requests", methods=["GET"])
+@blp.arguments(cs.RequestListArgs, location="query")
+@blp.response(200, cs.RequestListSchema)
+@errors()
+def requests_list(args):
+    """List journaled requests, newest first; ?violations=true lists only rejected /api calls with the reason."""
+    org = caller_org() or args.get("organization_id")
+    items = journal_of(current_app).query(path=args.get("path"), method=args.get("method"), status=args.get("status"),
+                                          since=args.get("since"), organization_id=org,
+                                          violations=args["violations"], limit=args["limit"])
+    return {"total": len(items), "items": items}
+
+
+@blp.route("/requests", methods=["DELETE"])
+@blp.response(200, cs.ClearedSchema)
+@errors()
+def requests_clear():
+    """Empty the request journal (only the API key's organization's entries, when a key is given)."""
+    return {"cleared": journal_of(current_app).clear(caller_org())}
+
+
+# -- fault injection --------------------------------------------------------------------------------------
+@blp.route("/faults", methods=["GET"])
+@blp.response(200, cs.FaultListSchema)
+@errors()
+def faults_list():
+    """List the active fault rules with their hit counts."""
+    return {"items": rules_of(current_app).all()}
+
+
+@blp.route("/faults", methods=["POST"])
+@blp.arguments(cs.FaultRuleArgs)
+@blp.response(201, cs.FaultRuleSchema)
+@errors()
+def faults_add(args):
+    """Add a rule: for method+path (exact or glob), answer a status, wait delay_ms, or drop the connection."""
+    if not args.get("status") and not args.get("delay_ms") and not args.get("drop"):
+        raise ValidationFailed("A fault rule needs at least one of status, delay_ms or drop.",
+                               fields={"status": ["Give status, delay_ms or drop."]})
+    return rules_of(current_app).add(args)
+
+
+@blp.route("/faults", methods=["DELETE"])
+@blp.arguments(cs.FaultIdArgs, location="query")
+@blp.response(200, cs.ClearedSchema)
+@errors(404)
+def faults_clear(args):
+    """Remove every fault rule, or the one given by ?rule_id=."""
+    rules = rules_of(current_app)
+    if args.get("rule_id"):
+        if not rules.remove(str(args["rule_id"])):
+            raise NotFound(f"Fault rule '{args['rule_id']}' does not exist.", code_override="fault_not_found")
+        return {"cleared": 1}
+    return {"cleared": rules.clear()}
+
+
+@blp.route("/webhooks/faults", methods=["GET"])
+@blp.response(200, cs.WebhookFaultSchema)
+@errors()
+def webhook_faults_get():
+    """Read the pending webhook faults (duplicate, delay, reorder of the next events)."""
+    return services().dispatcher.faults.as_dict()
+
+
+@blp.route("/webhooks/faults", methods=["POST"])
+@blp.arguments(cs.WebhookFaultArgs)
+@blp.response(200, cs.WebhookFaultSchema)
+@errors()
+def webhook_faults_set(args):
+    """Arm webhook faults for the receiving side: send the next event twice, delay it, or swap two events."""
+    faults = services().dispatcher.faults
+    with faults.lock:
+        if "duplicate_next" in args:
+            faults.duplicate_next = args["duplicate_next"]
+        if "delay_ms" in args:
+            faults.delay_next_ms = args["delay_ms"]
+            faults.delay_count = args.get("delay_count", 1 if args["delay_ms"] else 0)
+        elif "delay_count" in args:
+            faults.delay_count = args["delay_count"]
+        if "reorder_next" in args:
+            faults.reorder_next = args["reorder_next"]
+        return faults.as_dict()
+
+
+@blp.route("/webhooks/faults", methods=["DELETE"])
+@blp.response(200, cs.WebhookFaultSchema)
+@errors()
+def webhook_faults_clear():
+    """Disarm every webhook fault."""
+    faults = services().dispatcher.faults
+    with faults.lock:
+        faults.clear()
+        return faults.as_dict()
+
+
+# -- snapshot -------------------------------------------------------------------------------------------------
+@blp.route("/snapshot", methods=["GET"])
+@blp.response(200, cs.SnapshotSchema)
+@errors()
+def snapshot_export():
+    """Export the whole state as JSON, file contents included (base64)."""
+    return export_state(services())
+
+
+@blp.route("/snapshot", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Snapshot"}}}})
+@blp.response(200, cs.SnapshotImportSchema)
+@errors()
+def snapshot_import(*_args):
+    """Replace the whole state with a snapshot from GET /_mock/snapshot; an invalid one answers 422."""
+    body = request.get_json(silent=False)
+    try:
+        counts = import_state(services(), body)
+    except SnapshotError as exc:
+        raise ValidationFailed(str(exc), code_override="invalid_snapshot") from exc
+    return {"imported": counts}

@@ -1,0 +1,189 @@
+"""pytest fixtures for users' test suites: a mock server in the test process, one organization per test.
+
+    def test_refusal(sign8_mock):
+        wf = sign8_mock.session.post(f"{sign8_mock.url}/api/workflow/AddWorkflow", json={"name": "x"}).json()
+        ...
+        event = sign8_mock.webhooks.wait_for("workflowRefused", timeout=5)
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from waitress import create_server
+
+from .app import create_app
+
+HOST = "127.0.0.1"
+# Retries a few hundred milliseconds apart: a test waits for a webhook, not for Standard Webhooks' hours.
+FAST_RETRY_SCHEDULE = (0.0, 0.1, 0.3, 1.0)
+
+
+class MockServer:
+    """A waitress server around an in-memory app, on 127.0.0.1 and a free port, in a daemon thread."""
+
+    def __init__(self, **config):
+        settings = {"db": ":memory:", "auth": "open", "host": HOST, "port": 0,
+                    "webhook_retry_schedule": FAST_RETRY_SCHEDULE, "webhook_timeout": 5.0, **config}
+        self.app = create_app(settings, start_background=False)
+        self.services = self.app.extensions["sign8"]
+        self._server = create_server(self.app, host=HOST, port=0, threads=8, ident="sign8-mock-pytest")
+        self.port = self._server.effective_port
+        self.url = f"http://{HOST}:{self.port}"
+        self.services.bind(HOST, self.port)
+        self.services.start()
+        self._thread = threading.Thread(target=self._server.run, name=f"sign8-mock-{self.port}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
+        self.services.stop()
+
+
+class WebhookReceiver:
+    """A tiny threaded HTTP server that answers 200 to every webhook and remembers it."""
+
+    def __init__(self):
+        self.received: list[dict] = []
+        self._cond = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+                receiver._add({"path": self.path, "headers": dict(self.headers.items()), "body": body,
+                               "raw": raw, "event": body.get("event") if isinstance(body, dict) else None})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer((HOST, 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://{HOST}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="sign8-webhook-receiver", daemon=True)
+        self._thread.start()
+
+    def _add(self, item: dict) -> None:
+        with self._cond:
+            self.received.append(item)
+            self._cond.notify_all()
+
+    def wait_for(self, event: str, timeout: float = 5.0, count: int = 1) -> dict:
+        """Block until `count` webhooks of this event arrived; return the last one (path, headers, body)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [r for r in self.received if r["event"] == event]
+                if len(found) >= count:
+                    return found[count - 1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [r["event"] for r in self.received]
+                    raise AssertionError(f"no {event} webhook within {timeout} s (received: {seen})")
+                self._cond.wait(left)
+
+    def clear(self) -> None:
+        with self._cond:
+            self.received.clear()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Clock:
+    """The mock clock of one organization (the fixture's API key)."""
+
+    def __init__(self, mock: "Sign8Mock"):
+        self._mock = mock
+
+    def _post(self, path: str, body: dict | None = None) -> dict:
+        resp = self._mock.session.post(f"{self._mock.url}/_mock/clock/{path}", json=body or {})
+        resp.raise_for_status()
+        return resp.json()
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0, days: float = 0) -> dict:
+        """Move this organization's clock forward; due workflows expire before this returns."""
+        return self._post("advance", {"seconds": seconds + 60 * minutes + 3600 * hours + 86400 * days})
+
+    def set(self, now) -> dict:
+        """Set this organization's clock to a moment (datetime or ISO 8601 string)."""
+        return self._post("set", {"now": now if isinstance(now, str) else now.isoformat()})
+
+    def reset(self) -> dict:
+        return self._post("reset")
+
+    def now(self) -> str:
+        return self._mock.session.get(f"{self._mock.url}/_mock/clock").json()["now"]
+
+
+class Sign8Mock:
+    """What the sign8_mock fixture gives a test: url, api_key, session, clock, webhooks, reset()."""
+
+    def __init__(self, server: MockServer, receiver: WebhookReceiver):
+        self.server = server
+        self.url = server.url
+        self.api_key = "pytest-" + secrets.token_hex(16)
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {self.api_key}"
+        org = server.services.organizations.authenticate(self.api_key)
+        self.organization_id = org["organization_id"]
+        self.webhooks = receiver
+        self.webhook_url = receiver.url
+        server.services.organizations.set_webhook_url(self.organization_id, receiver.url)
+        self.clock = Clock(self)
+
+    def api(self, operation: str, body: dict | None = None, **params) -> dict:
+        """Call a Workflow API operation (POST with a body, else GET with params); raise on an error answer."""
+        url = f"{self.url}/api/workflow/{operation}"
+        resp = self.session.post(url, json=body) if body is not None else self.session.get(url, params=params)
+        resp.raise_for_status()
+        return resp.json()
+
+    def requests(self, **filters) -> list[dict]:
+        """This organization's journaled requests, newest first (filters: path, method, status, violations)."""
+        resp = self.session.get(f"{self.url}/_mock/requests", params=filters)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+    def reset(self) -> None:
+        """Forget this organization's records, clock and received webhooks; keep its key and webhook URL."""
+        self.session.post(f"{self.url}/_mock/reset").raise_for_status()
+        self.webhooks.clear()
+
+    def close(self) -> None:
+        self.server.services.reset(self.organization_id)
+        self.server.app.extensions["sign8_journal"].clear(self.organization_id)
+        self.session.close()
+
+
+@pytest.fixture(scope="session")
+def sign8_mock_server():
+    """One sign8-mock server (in-memory) for the whole test session."""
+    server = MockServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sign8_mock(sign8_mock_server):
+    """A fresh organization on the session's mock server, with a webhook receiver as its webhook_url."""
+    receiver = WebhookReceiver()
+    mock = Sign8Mock(sign8_mock_server, receiver)
+    yield mock
+    mock.close()
+    receiver.stop()

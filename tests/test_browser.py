@@ -1,0 +1,82 @@
+"""Headless Chromium (Debian's, driven by Playwright) clicks through the dashboard and two signing pages."""
+import os
+import secrets
+
+import pytest
+
+from mock_server.pytest_plugin import WebhookReceiver
+
+CHROMIUM = os.environ.get("SIGN8_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = os.environ.get("SIGN8_SCREENSHOTS", "/tmp")
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium) to get it.",
+                allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def scene(live_server, workflow_builder, pdf_bytes):
+    """Two started workflows of one organization whose webhooks go to a local receiver."""
+    receiver = WebhookReceiver()
+    key = "browser-" + secrets.token_hex(8)
+    headers = {"Authorization": f"Bearer {key}"}
+    org = live_server.services.organizations.authenticate(key)
+    live_server.services.organizations.set_webhook_url(org["organization_id"], receiver.url)
+    client = live_server.app.test_client()
+    built = []
+    for name in ("Sign me", "Refuse me"):
+        wf = workflow_builder(client, headers, pdf_bytes, signers=1, name=name)
+        assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wf["workflow"]["workflow_id"]},
+                           headers=headers).status_code == 200
+        built.append(wf)
+    yield live_server, receiver, built
+    receiver.stop()
+
+
+def test_sign_one_refuse_another_and_see_it_on_the_dashboard(browser, scene):
+    server, receiver, (to_sign, to_refuse) = scene
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}/_mock/")
+        assert page.locator("h3", has_text="in_progress").locator(".badge").inner_text() == "2"
+
+        # Sign through the first workflow's link, clicked on the dashboard.
+        page.click(f"#wf-{to_sign['workflow']['workflow_id']} a.signing-link")
+        assert page.inner_text("#workflow-name") == "Sign me"
+        page.screenshot(path=f"{SHOTS}/sign8-signing-page.png", full_page=True)
+        page.click("#sign-button")
+        page.wait_for_selector("#done")
+        assert page.inner_text("#workflow-status") == "completed"
+        assert page.inner_text("#signer-status") == "signed"
+
+        page.goto(f"{server.url}/_mock/")
+        page.click(f"#wf-{to_refuse['workflow']['workflow_id']} a.signing-link")
+        page.fill("#reason", "Wrong address")
+        page.click("#refuse-button")
+        page.wait_for_selector("#done")
+        assert page.inner_text("#workflow-status") == "refused"
+        assert "Wrong address" in page.inner_text("#done")
+
+        receiver.wait_for("workflowRefused", timeout=5)
+        page.goto(f"{server.url}/_mock/")
+        refused_wid = to_refuse["workflow"]["workflow_id"]
+        row = page.locator(f'tr.delivery[data-workflow="{refused_wid}"]')
+        assert row.locator(".delivery-status").inner_text() == "delivered"
+        assert "→ 200" in row.inner_text()
+        assert page.locator("h3", has_text="completed").locator(".badge").inner_text() == "1"
+        assert page.locator(f"#wf-{refused_wid}").locator(".badge").inner_text() == "refused"
+        page.screenshot(path=f"{SHOTS}/sign8-dashboard.png", full_page=True)
+    finally:
+        page.close()

@@ -1,0 +1,45 @@
+"""GET/POST /_mock/snapshot: export the whole state, files included, and restore it elsewhere."""
+import pytest
+
+from mock_server.app import create_app
+
+
+def test_a_snapshot_restores_workflows_and_files_in_another_app(client, auth, draft, pdf_bytes):
+    snap = client.get("/_mock/snapshot")
+    assert snap.status_code == 200
+    body = snap.get_json()
+    assert body["format"] == "sign8-mock-snapshot/1" and len(body["blobs"]) == 1
+    other = create_app({"db": ":memory:"}, start_background=False)
+    try:
+        oc = other.test_client()
+        resp = oc.post("/_mock/snapshot", json=body)
+        assert resp.status_code == 200 and resp.get_json()["imported"]["workflows"] == 1
+        wid, fid = draft["workflow"]["workflow_id"], draft["file"]["file_id"]
+        got = oc.get("/api/workflow/GetWorkflow", query_string={"workflow_id": wid}, headers=auth).get_json()
+        assert [s["email"] for s in got["signers"]] == ["s0@example.com", "s1@example.com"]
+        assert oc.get("/api/workflow/GetFile", query_string={"file_id": fid}, headers=auth).data == pdf_bytes
+    finally:
+        other.extensions["sign8"].stop()
+
+
+@pytest.mark.parametrize("snapshot", [
+    {"format": "something-else", "tables": {}},
+    {"format": "sign8-mock-snapshot/1"},
+    {"format": "sign8-mock-snapshot/1", "tables": {"nope": []}},
+    {"format": "sign8-mock-snapshot/1", "tables": {"workflows": [{"no_id": 1}]}},
+    {"format": "sign8-mock-snapshot/1", "tables": {}, "blobs": {"abc": "!!notbase64"}},
+    {"format": "sign8-mock-snapshot/1", "tables": {}, "blobs": {"abc": "aGVsbG8="}},
+    [1, 2, 3],
+])
+def test_an_invalid_snapshot_answers_422_and_changes_nothing(client, auth, draft, snapshot):
+    resp = client.post("/_mock/snapshot", json=snapshot)
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "invalid_snapshot"
+    listed = client.get("/api/workflow/ListWorkflows", headers=auth).get_json()
+    assert listed["total"] == 1
+
+
+def test_a_snapshot_must_be_json(client):
+    assert client.post("/_mock/snapshot", data="x", content_type="text/plain").status_code == 415
+    resp = client.post("/_mock/snapshot", data="{", content_type="application/json")
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] in ("malformed_json", "bad_request")

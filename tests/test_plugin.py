@@ -1,0 +1,82 @@
+"""The pytest plugin's fixtures: isolation, clock, reset, the webhook receiver, the request journal."""
+import base64
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mock_server.pytest_plugin import WebhookReceiver
+
+SEEN = {}
+
+
+def _draft(mock, pdf_bytes, **fields):
+    wf = mock.api("AddWorkflow", {"name": "Plugin", **fields})
+    f = mock.api("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "a.pdf",
+                             "data": base64.b64encode(pdf_bytes).decode()})
+    s = mock.api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "p@example.com"})
+    mock.api("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": s["signer_id"],
+                              "page": 1, "x": 1, "y": 1, "width": 100, "height": 40})
+    mock.api("StartWorkflow", {"workflow_id": wf["workflow_id"]})
+    return wf, s
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_each_test_gets_its_own_organization(sign8_mock, run):
+    SEEN[run] = (sign8_mock.api_key, sign8_mock.url)
+    sign8_mock.api("AddWorkflow", {"name": f"run {run}"})
+    # The second run sees only its own workflow: the first one's organization is another.
+    assert sign8_mock.api("ListWorkflows")["total"] == 1
+    if run == 2:
+        assert SEEN[1][0] != SEEN[2][0] and SEEN[1][1] == SEEN[2][1]
+
+
+def test_the_session_carries_the_key_and_the_webhook_url_is_the_receiver(sign8_mock):
+    assert sign8_mock.session.headers["Authorization"] == f"Bearer {sign8_mock.api_key}"
+    org = sign8_mock.server.services.organizations.get(sign8_mock.organization_id)
+    assert org["webhook_url"] == sign8_mock.webhooks.url == sign8_mock.webhook_url
+
+
+def test_clock_advance_expires_a_workflow_and_the_webhook_arrives(sign8_mock, pdf_bytes):
+    expires = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    wf, _ = _draft(sign8_mock, pdf_bytes, expires_at=expires)
+    view = sign8_mock.clock.advance(hours=2)
+    assert view["expired"] == [wf["workflow_id"]] and view["offset_seconds"] == 7200
+    hook = sign8_mock.webhooks.wait_for("workflowExpired", timeout=5)
+    assert hook["body"]["workflow_id"] == wf["workflow_id"] and hook["path"] == "/api/workflow/workflowExpired"
+    assert hook["headers"]["organisation_id"] == sign8_mock.organization_id
+
+
+def test_clock_set_and_reset_are_scoped_to_the_key(sign8_mock):
+    sign8_mock.clock.set("2030-01-01T00:00:00Z")
+    assert sign8_mock.clock.now().startswith("2030-01-01")
+    assert sign8_mock.session.get(f"{sign8_mock.url}/_mock/clock", headers={"Authorization": "Bearer other"}
+                                  ).json()["offset_seconds"] == 0
+    sign8_mock.clock.reset()
+    assert sign8_mock.clock.now()[:4] == str(datetime.now(timezone.utc).year)
+
+
+def test_reset_forgets_this_organizations_records_and_webhooks(sign8_mock, pdf_bytes):
+    wf, signer = _draft(sign8_mock, pdf_bytes)
+    sign8_mock.session.post(signer["signing_url"] + "/refuse", json={}).raise_for_status()
+    sign8_mock.webhooks.wait_for("workflowRefused")
+    sign8_mock.reset()
+    assert sign8_mock.api("ListWorkflows")["total"] == 0 and sign8_mock.webhooks.received == []
+    # The webhook URL survives a reset: the next event still reaches the receiver.
+    _, signer = _draft(sign8_mock, pdf_bytes)
+    sign8_mock.session.post(signer["signing_url"] + "/refuse", json={}).raise_for_status()
+    assert sign8_mock.webhooks.wait_for("workflowRefused")["body"]["signer_id"] == signer["signer_id"]
+
+
+def test_requests_lists_this_organizations_violations(sign8_mock):
+    sign8_mock.session.post(f"{sign8_mock.url}/api/workflow/AddWorkflow", json={})
+    found = sign8_mock.requests(violations="true")
+    assert len(found) == 1 and found[0]["violation"]["code"] == "validation_error"
+
+
+def test_wait_for_times_out_with_a_clear_message():
+    receiver = WebhookReceiver()
+    try:
+        with pytest.raises(AssertionError, match="no workflowRefused webhook within 0.1 s"):
+            receiver.wait_for("workflowRefused", timeout=0.1)
+    finally:
+        receiver.stop()
