@@ -6,6 +6,10 @@ import json
 import logging
 import signal
 import sys
+import threading
+import time
+
+from waitress import wasyncore
 
 from .config import from_env
 
@@ -80,21 +84,70 @@ def serve(settings) -> int:
     services.start()
     print(banner(services, port), flush=True)
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    drain = GracefulStop(server)
+    signal.signal(signal.SIGTERM, drain.request)
+    signal.signal(signal.SIGINT, drain.request)
     try:
         server.run()
     except SystemExit:
         pass
     finally:
-        server.close()
-        server.task_dispatcher.shutdown(cancel_pending=False, timeout=4)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=2)
         services.stop()
     print("sign8-mock stopped.", flush=True)
     return 0
+
+
+class GracefulStop:
+    """Stop accepting at the first signal, let requests in flight finish (at most DRAIN_SECONDS), then end the loop.
+
+    Raising SystemExit in the signal handler would leave waitress's loop at once: a request
+    still being received would be cut, and an answered one never flushed to its client.
+    """
+
+    DRAIN_SECONDS = 3.0
+
+    def __init__(self, server):
+        self.server = server
+        self.requested = False
+
+    def request(self, signum, frame) -> None:
+        if self.requested:
+            raise SystemExit(0)  # a second signal: stop now
+        self.requested = True
+        self.server.trigger.pull_trigger(self._stop_listening)
+        threading.Thread(target=self._drain, name="sign8-drain", daemon=True).start()
+
+    def _stop_listening(self) -> None:
+        # The base class's close: the server's own close() would also close the trigger the drain still needs.
+        wasyncore.dispatcher.close(self.server)
+
+    def _channels(self) -> list:
+        while True:
+            try:
+                return [c for c in list(self.server._map.values())
+                        if c is not self.server and c is not self.server.trigger]
+            except RuntimeError:  # the loop thread changed the map while it was copied
+                continue
+
+    @staticmethod
+    def _busy(channel) -> bool:
+        return bool(getattr(channel, "request", None) is not None or getattr(channel, "requests", None)
+                    or getattr(channel, "total_outbufs_len", 0))
+
+    def _drain(self) -> None:
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        while time.monotonic() < deadline and any(self._busy(c) for c in self._channels()):
+            time.sleep(0.02)
+        try:
+            self.server.trigger.pull_trigger(self._close_all)
+        except OSError:
+            pass  # the loop ran both thunks and closed the trigger while this one was being added
+
+    def _close_all(self) -> None:
+        # With every channel closed (idle keep-alive ones and the trigger too) the loop returns.
+        for channel in list(self.server._map.values()):
+            channel.close()
 
 
 def banner(services, port: int) -> str:
@@ -116,15 +169,20 @@ def routes() -> int:
     from .app import create_app
 
     app = create_app({"db": ":memory:", "scheduler": False}, start_background=False)
-    rows = sorted((r.rule, ",".join(sorted(r.methods - {"HEAD", "OPTIONS"}))) for r in app.url_map.iter_rules())
-    width = max(len(rule) for rule, _ in rows)
-    for rule, methods in rows:
-        print(f"{methods:<12} {rule:<{width}}")
+    rows = []
+    for r in app.url_map.iter_rules():
+        doc = (app.view_functions[r.endpoint].__doc__ or "").strip().splitlines()
+        for method in sorted(r.methods - {"HEAD", "OPTIONS"}):
+            rows.append((r.rule, method, doc[0] if doc else ""))
+    rows.sort()
+    width = max(len(rule) for rule, _, _ in rows)
+    for rule, method, summary in rows:
+        print(f"{method:<7} {rule:<{width}}  {summary}".rstrip())
     return 0
 
 
 def offline_command(command: str, args) -> int:
-    from .seed import seed_folder
+    from .seed import SeedError, seed_folder
     from .services import Services
     from .snapshot import SnapshotError, export_state, import_state
 
@@ -133,7 +191,11 @@ def offline_command(command: str, args) -> int:
     try:
         if command == "seed":
             folder = settings.fixtures or "fixtures"
-            counts = seed_folder(services, folder)
+            try:
+                counts = seed_folder(services, folder)
+            except (SeedError, ValueError, KeyError, OSError) as exc:
+                print(f"error: cannot seed from {folder}: {exc!r}", file=sys.stderr)
+                return 2
             print(json.dumps({"seeded": counts}))
         elif command == "reset":
             print(json.dumps({"removed": services.reset()}))

@@ -15,9 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from waitress import create_server
-
 from .app import create_app
+from .serving import make_server
 
 HOST = "127.0.0.1"
 # Retries a few hundred milliseconds apart: a test waits for a webhook, not for Standard Webhooks' hours.
@@ -32,7 +31,7 @@ class MockServer:
                     "webhook_retry_schedule": FAST_RETRY_SCHEDULE, "webhook_timeout": 5.0, **config}
         self.app = create_app(settings, start_background=False)
         self.services = self.app.extensions["sign8"]
-        self._server = create_server(self.app, host=HOST, port=0, threads=8, ident="sign8-mock-pytest")
+        self._server = make_server(self.app, host=HOST, port=0, threads=8)
         self.port = self._server.effective_port
         self.url = f"http://{HOST}:{self.port}"
         self.services.bind(HOST, self.port)

@@ -50,6 +50,8 @@ class MockApi(Api):
     """flask-smorest's Api with this project's error shape."""
 
     ERROR_SCHEMA = ErrorSchema
+    # Operations list each error status they give; a catch-all "default" would hide undeclared ones.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -76,5 +78,11 @@ def handle_domain_error(error: DomainError):
     return error_response(error.status, error.code, error.message, error.fields, **error.extra)
 
 
+def handle_recursion_error(error: RecursionError):
+    # webargs parses bodies with the stdlib json module, which gives up on absurd nesting this way.
+    return error_response(400, "malformed_json", "The request body is nested too deeply.")
+
+
 def init_app(app) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(RecursionError, handle_recursion_error)

@@ -10,7 +10,8 @@ GLOBAL = "*"
 
 def iso(dt: datetime) -> str:
     """Format as ISO 8601 UTC with a Z and millisecond precision."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    # isoformat, not strftime: glibc's %Y drops the zero padding of years before 1000.
+    return dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(value: str) -> datetime:
