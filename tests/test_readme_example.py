@@ -22,3 +22,10 @@ def test_refusal_sends_a_webhook(sign8_mock):
     assert hook["body"]["workflow_id"] == wf["workflow_id"]
     assert hook["body"]["reason"] == "Wrong rent"
     assert api("GetWorkflow", workflow_id=wf["workflow_id"])["status"] == "refused"
+
+
+def test_readme_shows_this_example_verbatim():
+    source = pathlib.Path(__file__).read_text(encoding="utf-8")
+    example = source[source.index("import base64"):source.index("\n\n\ndef test_readme_shows")].strip()
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert example in readme
