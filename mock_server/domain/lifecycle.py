@@ -125,7 +125,7 @@ class Lifecycle:
         """Expire the workflow if it is due (or forced) and not final; return it, or None if nothing changed."""
         with self.store.transaction() as tx:
             wf = self.store.get("workflows", workflow_id)
-            if wf is None:
+            if wf is None or wf["status"] in FINAL_STATUSES:
                 return None
             org = wf["organization_id"]
             now_dt = self.clock.now(org)

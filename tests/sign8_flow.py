@@ -1,0 +1,215 @@
+"""Helpers for the signing, webhook and reliability tests: an API client, a webhook receiver, polling."""
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+from mock_server.app import create_app
+from mock_server.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
+FAST_RETRIES = (0, 0.05, 0.1, 0.2)
+DEMO_ORG_A = {"organization_id": "11111111-1111-4111-8111-111111111111", "api_key": "demo-key-org-a",
+              "webhook_secret": "whsec_C+8G/ydWIdsVSu0CchZ0jC9vPD8mn1kl"}
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
+    """Poll predicate until it returns something truthy; return it, or None after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return None
+
+
+class LiveServer:
+    """A waitress server around one app on 127.0.0.1 and a free port; stop() returns at once."""
+
+    def __init__(self, config: dict | None = None):
+        self.app = create_app({"db": ":memory:", **(config or {})})
+        self.services = self.app.extensions["sign8"]
+        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8)
+        self.port = self.server.effective_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.services.bind("127.0.0.1", self.port)
+        self.thread = threading.Thread(target=self.server.run, name=f"waitress-{self.port}", daemon=True)
+        self.thread.start()
+        self.stopped = False
+
+    def _close_all(self) -> None:
+        # Runs in the server's loop thread: with every channel (keep-alive ones too) closed, the loop ends.
+        for channel in list(self.server._map.values()):
+            channel.close()
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self.server.trigger.pull_trigger(self._close_all)
+        self.thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown(timeout=5)
+        self.services.stop()
+
+
+def iso_in(seconds: float) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+class Api:
+    """Call the Workflow API and the control API of one server as one organization."""
+
+    def __init__(self, url: str, key: str | None = None, timeout: float = 15.0):
+        self.url = url.rstrip("/")
+        self.key = key or "test-" + secrets.token_hex(16)
+        self.http = requests.Session()
+        self.timeout = timeout
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def post(self, op: str, body: dict | None = None, expect: int | None = None) -> requests.Response:
+        resp = self.http.post(f"{self.url}/api/workflow/{op}", json=body or {}, headers=self.headers,
+                              timeout=self.timeout)
+        if expect is not None:
+            assert resp.status_code == expect, (op, resp.status_code, resp.text)
+        return resp
+
+    def get(self, op: str, expect: int | None = 200, **params) -> requests.Response:
+        resp = self.http.get(f"{self.url}/api/workflow/{op}", params=params, headers=self.headers,
+                             timeout=self.timeout)
+        if expect is not None:
+            assert resp.status_code == expect, (op, resp.status_code, resp.text)
+        return resp
+
+    def control(self, method: str, path: str, body: dict | None = None, scoped: bool = True, **params):
+        headers = self.headers if scoped else {}
+        return self.http.request(method, f"{self.url}/_mock/{path}", json=body, params=params, headers=headers,
+                                 timeout=self.timeout)
+
+    def workflow(self, workflow_id: str) -> dict:
+        return self.get("GetWorkflow", workflow_id=workflow_id).json()
+
+    def deliveries(self, **filters) -> list[dict]:
+        resp = self.control("GET", "webhooks", **filters)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["items"]
+
+    def draft(self, signers=("a@example.com",), orders=None, pdf: bytes | None = None, **fields) -> dict:
+        """Create a draft with one file, the given signers and one signature field each."""
+        wf = self.post("AddWorkflow", {"name": fields.pop("name", "Contract"), **fields}, expect=201).json()
+        data = base64.b64encode(pdf or SAMPLE_PDF.read_bytes()).decode()
+        f = self.post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "contract.pdf", "data": data},
+                      expect=201).json()
+        made = []
+        for i, email in enumerate(signers):
+            body = {"workflow_id": wf["workflow_id"], "email": email, "first_name": f"S{i}"}
+            if orders is not None:
+                body["order"] = orders[i]
+            s = self.post("AddSigner", body, expect=201).json()
+            self.post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"],
+                                       "signer_id": s["signer_id"], "page": 1, "x": 50, "y": 60 + 40 * i,
+                                       "width": 120, "height": 30}, expect=201)
+            made.append(s)
+        return {"workflow_id": wf["workflow_id"], "file": f, "signers": made, "workflow": wf}
+
+    def started(self, *args, **kwargs) -> dict:
+        """Create a draft (see draft) and start it."""
+        made = self.draft(*args, **kwargs)
+        self.post("StartWorkflow", {"workflow_id": made["workflow_id"]}, expect=200)
+        return made
+
+
+def act(signer: dict, action: str, reason: str | None = None, timeout: float = 15.0) -> requests.Response:
+    """Sign or refuse through a signer's link, asking for JSON."""
+    body = {"reason": reason} if reason is not None else {}
+    return requests.post(f"{signer['signing_url']}/{action}", json=body, timeout=timeout,
+                         headers={"Accept": "application/json"})
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that records every request and answers as told.
+
+    `answers` is a list of (status, headers, delay_seconds) used one per request in turn;
+    after it runs out every request gets `default`. stop()/start() keep the same port, so
+    a stopped receiver is 'down' (connection refused) for the mock.
+    """
+
+    def __init__(self, answers=None, default=(200, {}, 0.0)):
+        self.answers = list(answers or [])
+        self.default = default
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.port = 0
+        self.server = None
+        self.thread = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    status, headers, delay = receiver.answers.pop(0) if receiver.answers else receiver.default
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "raw": body,
+                                              "at": time.time(), "status": status})
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the mock gave up waiting (its timeout): nothing to answer to
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="receiver")
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def bodies(self, status_ok_only: bool = False) -> list[dict]:
+        with self.lock:
+            return [json.loads(r["raw"]) for r in self.requests
+                    if not status_ok_only or 200 <= r["status"] < 300]
+
+    def ok(self) -> list[dict]:
+        """The requests this receiver answered with a 2xx."""
+        with self.lock:
+            return [r for r in self.requests if 200 <= r["status"] < 300]
+
+
+def down_receiver() -> Receiver:
+    """Return a receiver that is down now (its port is reserved by number); start() brings it up."""
+    r = Receiver()
+    r.stop()
+    return r
