@@ -9,9 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-import requests
-from standardwebhooks.webhooks import Webhook
-
 from ..domain.clock import iso
 
 log = logging.getLogger("sign8_mock.webhooks")
@@ -53,7 +50,7 @@ class Dispatcher:
     def __init__(self, store, settings, http=None):
         self.store = store
         self.settings = settings
-        self.http = http or requests.Session()
+        self._http = http
         self.faults = WebhookFaults()
         self._wake = threading.Condition()
         self._woken = False
@@ -63,6 +60,15 @@ class Dispatcher:
         self._in_flight: set[str] = set()
         self._held: str | None = None  # a delivery held back to be sent after the next one (reorder fault)
         self._release_after: str | None = None
+
+    @property
+    def http(self):
+        """The HTTP session, made on first use: requests is imported lazily to keep cold start short."""
+        if self._http is None:
+            import requests
+
+            self._http = requests.Session()
+        return self._http
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -156,6 +162,8 @@ class Dispatcher:
             sent_at = datetime.now(timezone.utc)
             headers["webhook-id"] = d["event_id"]
             headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
+            from standardwebhooks.webhooks import Webhook  # lazy: cold start
+
             headers["webhook-signature"] = Webhook(secret).sign(d["event_id"], sent_at, body)
         return headers
 
@@ -179,7 +187,7 @@ class Dispatcher:
                 status_code = resp.status_code
                 retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
                 resp.close()
-        except requests.RequestException as exc:
+        except OSError as exc:  # requests' RequestException is an OSError (IOError)
             error = f"{type(exc).__name__}: {exc}"[:300]
         duration_ms = round((time.time() - started) * 1000, 1)
         record = {"at": iso(datetime.now(timezone.utc)), "url": d["url"], "status_code": status_code,
