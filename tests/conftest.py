@@ -1,0 +1,229 @@
+"""Shared fixtures: an app, its test client, an API key, a sample PDF, a live server, a server subprocess."""
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from waitress import create_server, wasyncore
+
+from mock_server.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
+BANNER = re.compile(r"listening on (http://\S+)")
+START_TIMEOUT = 30.0
+
+
+def new_key() -> str:
+    """Return a fresh random API key (open auth provisions an organization for it)."""
+    return "test-" + secrets.token_hex(16)
+
+
+def bearer(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def app():
+    """Yield an in-memory app with its timer and webhook sender running."""
+    application = create_app({"db": ":memory:"})
+    yield application
+    application.extensions["sign8"].stop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth():
+    """Return headers carrying a fresh random API key (a fresh organization)."""
+    return bearer(new_key())
+
+
+@pytest.fixture(scope="session")
+def pdf_bytes() -> bytes:
+    return SAMPLE_PDF.read_bytes()
+
+
+class LiveServer:
+    """A waitress server around one app, on 127.0.0.1 and a free port, in a daemon thread."""
+
+    def __init__(self, app):
+        self.app = app
+        self.services = app.extensions["sign8"]
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="sign8-mock-test")
+        self.host, self.port = "127.0.0.1", self.server.effective_port
+        self.url = f"http://{self.host}:{self.port}"
+        self.services.bind(self.host, self.port)
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name=f"waitress-{self.port}", daemon=True)
+        self.thread.start()
+        self.stopped = False
+
+    def _serve(self) -> None:
+        # Short polls instead of server.run(): closing sockets under a blocked select() raises EBADF.
+        while not self._stopping.is_set():
+            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self._stopping.set()
+        self.thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        wasyncore.close_all(self.server._map)
+        self.services.stop()
+
+
+@pytest.fixture
+def live_server_factory():
+    """Return a factory: live_server_factory(config_dict) -> LiveServer; all are stopped at teardown."""
+    servers = []
+
+    def make(config: dict | None = None) -> LiveServer:
+        server = LiveServer(create_app({"db": ":memory:", **(config or {})}))
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(live_server_factory) -> LiveServer:
+    """Return a real server (in-memory db) on a free 127.0.0.1 port."""
+    return live_server_factory()
+
+
+class ServerProcess:
+    """`python -m mock_server serve` as a subprocess; its stdout and stderr are collected."""
+
+    def __init__(self, db: str, *extra: str, host: str | None = "127.0.0.1", env: dict | None = None):
+        # host=None leaves --host out, to see the default bind address.
+        host_args = ["--host", host] if host is not None else []
+        cmd = [sys.executable, "-m", "mock_server", "serve", *host_args, "--port", "0", "--db", str(db), *extra]
+        # A developer's own SIGN8_MOCK_* settings must not leak into the server under test.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("SIGN8_MOCK_")}
+        full_env = {**inherited, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     cwd=ROOT, env=full_env)
+        self.stdout_lines: list[str] = []
+        self.stderr_lines: list[str] = []
+        self._ready = threading.Event()
+        self.url: str | None = None
+        # Drain both pipes in threads so a chatty server never blocks on a full pipe.
+        self._readers = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout_lines, True), daemon=True),
+                         threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr_lines, False), daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _drain(self, pipe, lines: list, watch_banner: bool) -> None:
+        for line in pipe:
+            lines.append(line)
+            if watch_banner and self.url is None:
+                match = BANNER.search(line)
+                if match:
+                    self.url = match.group(1).replace("0.0.0.0", "127.0.0.1")
+                    self._ready.set()
+        self._ready.set()
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> "ServerProcess":
+        if not self._ready.wait(timeout) or self.url is None:
+            self.stop(signal.SIGKILL)
+            raise RuntimeError(f"server did not start; rc={self.proc.returncode}\n{self.output()}")
+        return self
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def output(self) -> str:
+        return "".join(self.stdout_lines) + "".join(self.stderr_lines)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        """Send sig, wait for the exit, and return the exit code (SIGKILL if it will not stop)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        for reader in self._readers:
+            reader.join(timeout=2)
+        return self.proc.returncode
+
+
+@pytest.fixture
+def server_process():
+    """Return a factory: server_process(db, *extra_args, host=..., env=...) -> ready ServerProcess."""
+    started: list[ServerProcess] = []
+
+    def start(db, *extra: str, host: str | None = "127.0.0.1", env: dict | None = None, wait: bool = True):
+        proc = ServerProcess(db, *extra, host=host, env=env)
+        started.append(proc)
+        return proc.wait_ready() if wait else proc
+
+    yield start
+    for proc in started:
+        proc.stop(signal.SIGKILL)
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
+    """Poll predicate until it returns something truthy; return it, or None after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return None
+
+
+@pytest.fixture
+def make_auth():
+    """Return a factory of headers, each with a fresh random API key (a fresh organization)."""
+    return lambda: bearer(new_key())
+
+
+def build_workflow(client, headers: dict, pdf: bytes, signers: int = 2, **workflow_fields) -> dict:
+    """Create a draft with one file, `signers` signers and a signature field each; return the answers."""
+    def post(op, body):
+        resp = client.post(f"/api/workflow/{op}", json=body, headers=headers)
+        assert resp.status_code == 201, (op, resp.status_code, resp.get_json())
+        return resp.get_json()
+
+    wf = post("AddWorkflow", {"name": "Contract", **workflow_fields})
+    f = post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "c.pdf", "content_type": "application/pdf",
+                         "data": base64.b64encode(pdf).decode()})
+    people = [post("AddSigner", {"workflow_id": wf["workflow_id"], "email": f"s{i}@example.com", "order": i + 1})
+              for i in range(signers)]
+    fields = [post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"],
+                                    "signer_id": p["signer_id"], "page": 1, "x": 10, "y": 20 + 60 * i,
+                                    "width": 150, "height": 50}) for i, p in enumerate(people)]
+    return {"workflow": wf, "file": f, "signers": people, "signatures": fields}
+
+
+@pytest.fixture
+def draft(client, auth, pdf_bytes) -> dict:
+    """Return a ready-to-start draft (a file, two signers, a field each) of the `auth` organization."""
+    return build_workflow(client, auth, pdf_bytes)
+
+
+@pytest.fixture
+def workflow_builder():
+    """Return build_workflow(client, headers, pdf, signers=2, **fields) for tests that need several drafts."""
+    return build_workflow
