@@ -11,6 +11,7 @@ import time
 
 from waitress import wasyncore
 
+from . import __version__
 from .config import from_env
 
 log = logging.getLogger("sign8_mock")
@@ -153,15 +154,18 @@ class GracefulStop:
 def banner(services, port: int) -> str:
     s = services.settings
     url = f"http://{s.host if ':' not in s.host else '[' + s.host + ']'}:{port}"
-    lines = [f"sign8-mock {__import__('mock_server').__version__} listening on {url}",
+    lines = [f"sign8-mock {__version__} listening on {url}",
              f"  API docs:   {url}/docs   (OpenAPI: {url}/openapi.json)",
              f"  Dashboard:  {url}/_mock/",
              f"  Database:   {'in memory' if services.store.in_memory else services.store.path}",
              f"  Auth mode:  {s.auth}"]
-    demo = [o for o in services.organizations.all() if o.get("known")]
-    for org in demo:
-        # Demo keys come from the committed fixtures, so printing them reveals nothing secret.
-        lines.append(f"  Demo key:   {org['api_key']}  ({org['name']}, {org['organization_id']})")
+    for org in services.organizations.all():
+        if not org.get("known"):
+            continue
+        # Only keys marked "demo" (published in the repo's fixtures) are printed; a user's own keys never.
+        shown = org["api_key"] if org.get("demo") else "<redacted>"
+        label = "Demo key:" if org.get("demo") else "Org key: "
+        lines.append(f"  {label}   {shown}  ({org['name']}, {org['organization_id']})")
     return "\n".join(lines)
 
 

@@ -72,3 +72,13 @@ def test_serve_prints_one_banner_and_seeds_the_fixtures(tmp_path, server_process
                           headers={"Authorization": "Bearer demo-key-org-a"}, timeout=5).json()
         assert listed["total"] == 6
         assert "Draft: NDA for Acme" in http.get(f"{proc.url}/_mock/", timeout=5).text
+
+
+def test_serve_banner_redacts_keys_not_marked_demo(tmp_path, server_process):
+    orgs = tmp_path / "orgs.json"
+    orgs.write_text(json.dumps([{"organization_id": "33333333-3333-4333-8333-333333333333", "name": "Private",
+                                 "api_key": "private-key-not-for-logs", "webhook_url": "http://127.0.0.1:9"}]))
+    proc = server_process(tmp_path / "db.json", "--organizations-file", str(orgs))
+    banner = wait_until(lambda: "Private" in proc.output() and proc.output())
+    assert "<redacted>" in banner
+    assert "private-key-not-for-logs" not in banner

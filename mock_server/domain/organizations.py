@@ -46,6 +46,8 @@ class Organizations:
                     "webhook_url": entry.get("webhook_url"),
                     "webhook_secret": entry.get("webhook_secret"),
                     "known": True,
+                    # Demo keys are published in the repo, so the banner may print them; others never.
+                    "demo": bool(entry.get("demo")),
                     "created_at": existing.get("created_at") or _now(self.clock, org_id),
                 }
                 if doc != existing:

@@ -6,8 +6,6 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from tinydb import where
-
 from . import defaults
 from .clock import iso, parse_iso
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
@@ -313,7 +311,7 @@ class Workflows:
     def list_workflows(self, org_id: str, status: str | None, limit: int, offset: int) -> dict:
         rows = self.store.by("workflows", "organization_id", org_id)
         if status:
-            rows = self.store.search("workflows", where("status") == status, within=rows)
+            rows = [wf for wf in rows if wf["status"] == status]
         rows.reverse()
         return {"total": len(rows), "limit": limit, "offset": offset, "items": rows[offset:offset + limit]}
 

@@ -15,7 +15,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
@@ -131,11 +131,6 @@ class Store:
             t = self._tables[table]
             keys = t.index[field_name].get(value, {})
             return [t.rows[k] for k in keys]
-
-    def search(self, table: str, predicate: Callable[[dict], bool], within: list[dict] | None = None) -> list[dict]:
-        """Filter records with a TinyDB Query (or any predicate)."""
-        rows = self.all(table) if within is None else within
-        return [doc for doc in rows if predicate(doc)]
 
     # -- writes ------------------------------------------------------------
     @contextmanager
