@@ -16,33 +16,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from .app import create_app
-from .serving import make_server
+from .serving import ServerThread
 
 HOST = "127.0.0.1"
 # Retries a few hundred milliseconds apart: a test waits for a webhook, not for Standard Webhooks' hours.
 FAST_RETRY_SCHEDULE = (0.0, 0.1, 0.3, 1.0)
 
 
-class MockServer:
-    """A waitress server around an in-memory app, on 127.0.0.1 and a free port, in a daemon thread."""
+class MockServer(ServerThread):
+    """A running in-memory mock on 127.0.0.1 and a free port, with retries a test can wait for."""
 
     def __init__(self, **config):
         settings = {"db": ":memory:", "auth": "open", "host": HOST, "port": 0,
                     "webhook_retry_schedule": FAST_RETRY_SCHEDULE, "webhook_timeout": 5.0, **config}
-        self.app = create_app(settings, start_background=False)
-        self.services = self.app.extensions["sign8"]
-        self._server = make_server(self.app, host=HOST, port=0, threads=8)
-        self.port = self._server.effective_port
-        self.url = f"http://{HOST}:{self.port}"
-        self.services.bind(HOST, self.port)
-        self.services.start()
-        self._thread = threading.Thread(target=self._server.run, name=f"sign8-mock-{self.port}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.close()
-        self._thread.join(timeout=5)
-        self.services.stop()
+        super().__init__(create_app(settings, start_background=False), host=HOST)
+        self.start()
 
 
 class WebhookReceiver:

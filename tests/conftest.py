@@ -9,13 +9,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from waitress import create_server, wasyncore
-
 from mock_server.app import create_app
+from mock_server.serving import ServerThread
+from sign8_flow import FAST_RETRIES, LiveServer as FlowServer, Receiver, wait_until  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
@@ -56,35 +55,12 @@ def pdf_bytes() -> bytes:
     return SAMPLE_PDF.read_bytes()
 
 
-class LiveServer:
-    """A waitress server around one app, on 127.0.0.1 and a free port, in a daemon thread."""
+class LiveServer(ServerThread):
+    """A real server around one app, on 127.0.0.1 and a free port, in a daemon thread."""
 
     def __init__(self, app):
-        self.app = app
-        self.services = app.extensions["sign8"]
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="sign8-mock-test")
-        self.host, self.port = "127.0.0.1", self.server.effective_port
-        self.url = f"http://{self.host}:{self.port}"
-        self.services.bind(self.host, self.port)
-        self._stopping = threading.Event()
-        self.thread = threading.Thread(target=self._serve, name=f"waitress-{self.port}", daemon=True)
-        self.thread.start()
-        self.stopped = False
-
-    def _serve(self) -> None:
-        # Short polls instead of server.run(): closing sockets under a blocked select() raises EBADF.
-        while not self._stopping.is_set():
-            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
-
-    def stop(self) -> None:
-        if self.stopped:
-            return
-        self.stopped = True
-        self._stopping.set()
-        self.thread.join(timeout=5)
-        self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-        wasyncore.close_all(self.server._map)
-        self.services.stop()
+        super().__init__(app)
+        self.start()
 
 
 @pytest.fixture
@@ -182,17 +158,6 @@ def server_process():
         proc.stop(signal.SIGKILL)
 
 
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
-    """Poll predicate until it returns something truthy; return it, or None after timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return None
-
-
 @pytest.fixture
 def make_auth():
     """Return a factory of headers, each with a fresh random API key (a fresh organization)."""
@@ -227,3 +192,19 @@ def draft(client, auth, pdf_bytes) -> dict:
 def workflow_builder():
     """Return build_workflow(client, headers, pdf, signers=2, **fields) for tests that need several drafts."""
     return build_workflow
+
+
+@pytest.fixture
+def server():
+    """Yield a live in-memory server with retries milliseconds apart (the flow tests' server)."""
+    live = FlowServer({"webhook_retry_schedule": FAST_RETRIES})
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def receiver():
+    """Yield a webhook receiver on 127.0.0.1 that records every POST."""
+    r = Receiver()
+    yield r
+    r.stop()

@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from mock_server.app import create_app
-from mock_server.serving import make_server
+from mock_server.serving import ServerThread
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
@@ -33,33 +33,12 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
     return None
 
 
-class LiveServer:
-    """A waitress server around one app on 127.0.0.1 and a free port; stop() returns at once."""
+class LiveServer(ServerThread):
+    """A running mock (in-memory unless config says otherwise) on 127.0.0.1 and a free port."""
 
     def __init__(self, config: dict | None = None):
-        self.app = create_app({"db": ":memory:", **(config or {})})
-        self.services = self.app.extensions["sign8"]
-        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8)
-        self.port = self.server.effective_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.services.bind("127.0.0.1", self.port)
-        self.thread = threading.Thread(target=self.server.run, name=f"waitress-{self.port}", daemon=True)
-        self.thread.start()
-        self.stopped = False
-
-    def _close_all(self) -> None:
-        # Runs in the server's loop thread: with every channel (keep-alive ones too) closed, the loop ends.
-        for channel in list(self.server._map.values()):
-            channel.close()
-
-    def stop(self) -> None:
-        if self.stopped:
-            return
-        self.stopped = True
-        self.server.trigger.pull_trigger(self._close_all)
-        self.thread.join(timeout=5)
-        self.server.task_dispatcher.shutdown(timeout=5)
-        self.services.stop()
+        super().__init__(create_app({"db": ":memory:", **(config or {})}))
+        self.start()
 
 
 def iso_in(seconds: float) -> str:

@@ -6,21 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sign8_flow import FAST_RETRIES, Api, LiveServer, Receiver, act, iso_in, wait_until
-
-
-@pytest.fixture
-def server():
-    live = LiveServer({"webhook_retry_schedule": FAST_RETRIES})
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
+from sign8_flow import Api, LiveServer, act, iso_in, wait_until
 
 
 def parse(value: str) -> datetime:

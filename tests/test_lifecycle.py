@@ -4,26 +4,11 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 
-from sign8_flow import FAST_RETRIES, Api, LiveServer, Receiver, act, iso_in, wait_until
+from sign8_flow import Api, act, iso_in, wait_until
 
 FINAL_EVENTS = {"completed", "refused", "expired", "cancelled"}
 RACE_ROUNDS = 30
-
-
-@pytest.fixture
-def server():
-    live = LiveServer({"webhook_retry_schedule": FAST_RETRIES})
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
 
 
 def test_refused_trail_and_final_state_never_changes(server, receiver):

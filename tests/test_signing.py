@@ -6,21 +6,7 @@ import time
 import pytest
 import requests
 
-from sign8_flow import FAST_RETRIES, Api, LiveServer, Receiver, act, wait_until
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def server():
-    live = LiveServer({"webhook_retry_schedule": FAST_RETRIES})
-    yield live
-    live.stop()
+from sign8_flow import Api, act, wait_until
 
 
 @pytest.fixture
