@@ -56,6 +56,8 @@ def _settings(args):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # waitress warns "Task queue depth is N" on every queued request under load: noise that costs time.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     command = args.command or "serve"
     if args.command is None:
         args = build_parser().parse_args(["serve"])

@@ -28,7 +28,7 @@ class Settings:
     webhook_retry_schedule: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE
     webhook_workers: int = 4
     journal_compact_lines: int = 20000
-    threads: int = 8
+    threads: int = 16
     log_level: str = "info"
     scheduler: bool = True
     extra: dict = field(default_factory=dict)

@@ -6,6 +6,8 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from .projection import ResponseSchema
+
 from ..domain.defaults import SIGNER_STATUSES, SIGNING_ORDERS, WORKFLOW_STATUSES
 
 HEX_COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Must be a colour in the form #RRGGBB.")
@@ -147,14 +149,14 @@ class ListWorkflowsArgs(Schema):
 
 
 # -- responses -----------------------------------------------------------------------
-class EventSchema(Schema):
+class EventSchema(ResponseSchema):
     type = fields.String(required=True)
     at = Timestamp(required=True)
     actor = fields.String(required=True)
     signer_id = fields.String()
 
 
-class WorkflowSchema(Schema):
+class WorkflowSchema(ResponseSchema):
     workflow_id = fields.String(required=True)
     organization_id = fields.String(required=True)
     name = fields.String(required=True)
@@ -175,7 +177,7 @@ class WorkflowSchema(Schema):
     events = fields.List(fields.Nested(EventSchema), required=True)
 
 
-class FileSchema(Schema):
+class FileSchema(ResponseSchema):
     file_id = fields.String(required=True)
     workflow_id = fields.String(required=True)
     file_name = fields.String(required=True)
@@ -186,7 +188,7 @@ class FileSchema(Schema):
     created_at = Timestamp(required=True)
 
 
-class AuditSchema(Schema):
+class AuditSchema(ResponseSchema):
     action = fields.String()
     at = Timestamp()
     ip = fields.String(allow_none=True)
@@ -194,7 +196,7 @@ class AuditSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
-class SignerSchema(Schema):
+class SignerSchema(ResponseSchema):
     signer_id = fields.String(required=True)
     workflow_id = fields.String(required=True)
     email = fields.String(required=True)
@@ -212,7 +214,7 @@ class SignerSchema(Schema):
     created_at = Timestamp(required=True)
 
 
-class SignatureSchema(Schema):
+class SignatureSchema(ResponseSchema):
     signature_id = fields.String(required=True)
     workflow_id = fields.String(required=True)
     file_id = fields.String(required=True)
@@ -226,7 +228,7 @@ class SignatureSchema(Schema):
     created_at = Timestamp(required=True)
 
 
-class AnnotationSchema(Schema):
+class AnnotationSchema(ResponseSchema):
     annotation_id = fields.String(required=True)
     workflow_id = fields.String(required=True)
     file_id = fields.String(required=True)
@@ -246,14 +248,14 @@ class WorkflowDetailSchema(WorkflowSchema):
     annotations = fields.List(fields.Nested(AnnotationSchema), required=True)
 
 
-class WorkflowListSchema(Schema):
+class WorkflowListSchema(ResponseSchema):
     total = fields.Integer(required=True)
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
     items = fields.List(fields.Nested(WorkflowSchema), required=True)
 
 
-class InterfaceSchema(Schema):
+class InterfaceSchema(ResponseSchema):
     interface_id = fields.String(required=True)
     organization_id = fields.String(required=True)
     name = fields.String(allow_none=True)

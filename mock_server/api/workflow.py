@@ -50,7 +50,7 @@ def with_url(signer: dict) -> dict:
 
 
 @blp.route("/AddWorkflow", methods=["POST"])
-@blp.arguments(s.AddWorkflowArgs)
+@blp.arguments(s.AddWorkflowArgs())
 @blp.response(201, s.WorkflowSchema)
 @errors(404)
 def add_workflow(args):
@@ -95,7 +95,7 @@ def add_file(*_args):
 
 
 @blp.route("/AddSigner", methods=["POST"])
-@blp.arguments(s.AddSignerArgs)
+@blp.arguments(s.AddSignerArgs())
 @blp.response(201, s.SignerSchema)
 @errors(404, 409)
 def add_signer(args):
@@ -104,7 +104,7 @@ def add_signer(args):
 
 
 @blp.route("/AddSignature", methods=["POST"])
-@blp.arguments(s.AddSignatureArgs)
+@blp.arguments(s.AddSignatureArgs())
 @blp.response(201, s.SignatureSchema)
 @errors(404, 409)
 def add_signature(args):
@@ -113,7 +113,7 @@ def add_signature(args):
 
 
 @blp.route("/AddAnnotation", methods=["POST"])
-@blp.arguments(s.AddAnnotationArgs)
+@blp.arguments(s.AddAnnotationArgs())
 @blp.response(201, s.AnnotationSchema)
 @errors(404, 409)
 def add_annotation(args):
@@ -122,7 +122,7 @@ def add_annotation(args):
 
 
 @blp.route("/AddInterface", methods=["POST"])
-@blp.arguments(s.AddInterfaceArgs)
+@blp.arguments(s.AddInterfaceArgs())
 @blp.response(201, s.InterfaceSchema)
 @errors(404)
 def add_interface(args):
@@ -131,7 +131,7 @@ def add_interface(args):
 
 
 @blp.route("/UpdateInterface", methods=["POST"])
-@blp.arguments(s.UpdateInterfaceArgs)
+@blp.arguments(s.UpdateInterfaceArgs())
 @blp.response(200, s.InterfaceSchema)
 @errors(404)
 def update_interface(args):
@@ -140,7 +140,7 @@ def update_interface(args):
 
 
 @blp.route("/GetInterface", methods=["GET"])
-@blp.arguments(s.InterfaceIdArgs, location="query")
+@blp.arguments(s.InterfaceIdArgs(), location="query")
 @blp.response(200, s.InterfaceSchema)
 @errors(404)
 def get_interface(args):
@@ -149,7 +149,7 @@ def get_interface(args):
 
 
 @blp.route("/StartWorkflow", methods=["POST"])
-@blp.arguments(s.WorkflowIdArgs)
+@blp.arguments(s.WorkflowIdArgs())
 @blp.response(200, s.WorkflowSchema)
 @errors(404, 409)
 def start_workflow(args):
@@ -158,7 +158,7 @@ def start_workflow(args):
 
 
 @blp.route("/CancelWorkflow", methods=["POST"])
-@blp.arguments(s.WorkflowIdArgs)
+@blp.arguments(s.WorkflowIdArgs())
 @blp.response(200, s.WorkflowSchema)
 @errors(404, 409)
 def cancel_workflow(args):
@@ -167,7 +167,7 @@ def cancel_workflow(args):
 
 
 @blp.route("/GetWorkflow", methods=["GET"])
-@blp.arguments(s.WorkflowIdArgs, location="query")
+@blp.arguments(s.WorkflowIdArgs(), location="query")
 @blp.response(200, s.WorkflowDetailSchema)
 @errors(404)
 def get_workflow(args):
@@ -176,7 +176,7 @@ def get_workflow(args):
 
 
 @blp.route("/ListWorkflows", methods=["GET"])
-@blp.arguments(s.ListWorkflowsArgs, location="query")
+@blp.arguments(s.ListWorkflowsArgs(), location="query")
 @blp.response(200, s.WorkflowListSchema)
 @errors()
 def list_workflows(args):
@@ -185,7 +185,7 @@ def list_workflows(args):
 
 
 @blp.route("/GetFile", methods=["GET"])
-@blp.arguments(s.FileIdArgs, location="query")
+@blp.arguments(s.FileIdArgs(), location="query")
 @blp.response(200, description="The file's bytes: a PDF, or a PNG for the built-in icon and logo.",
               content_type="application/pdf")
 @blp.doc(responses={"200": {"description": "The file's bytes: a PDF, or a PNG for the built-in icon and logo.",

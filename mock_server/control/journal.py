@@ -86,6 +86,9 @@ def _api_key() -> str | None:
 
 def resolve_organization(services) -> str | None:
     """Tell the caller's organization from its key or signing link, without provisioning anything."""
+    authenticated = g.get("organization")
+    if authenticated is not None:
+        return authenticated["organization_id"]
     key = _api_key()
     if key:
         org = services.organizations.find_by_key(key)
@@ -100,8 +103,8 @@ def resolve_organization(services) -> str | None:
     return request.args.get("organization_id") if request.path.startswith("/_mock") else None
 
 
-def _headers() -> dict:
-    return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v) for k, v in request.headers.items()}
+def _headers(req) -> dict:
+    return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v) for k, v in req.headers.items()}
 
 
 def _size(stream) -> int | None:
@@ -145,10 +148,6 @@ def _violation(response) -> dict | None:
     return {"code": f"http_{response.status_code}", "message": response.status}
 
 
-def _journaled() -> bool:
-    return request.path not in UNJOURNALED_PATHS and not request.path.startswith(UNJOURNALED_PREFIXES)
-
-
 def start_timer() -> None:
     g.sign8_started = time.perf_counter()
     g.sign8_received = datetime.now(timezone.utc)
@@ -156,27 +155,32 @@ def start_timer() -> None:
 
 def record(response):
     """Append this request and its answer to the journal (after_request hook)."""
-    if not _journaled():
+    # One real request object instead of the proxy: this hook runs on every request.
+    req = request._get_current_object()
+    path = req.path
+    if path in UNJOURNALED_PATHS or path.startswith(UNJOURNALED_PREFIXES):
         return response
     app = current_app._get_current_object()
-    services = app.extensions["sign8"]
     started = g.get("sign8_started") or time.perf_counter()
     entry = {
         "time": iso(g.get("sign8_received") or datetime.now(timezone.utc)),
-        "method": request.method,
-        "path": request.path,
-        "query": request.args.to_dict(flat=False),
-        "headers": _headers(),
-        **_body(),
+        "method": req.method,
+        "path": path,
+        "query": req.args.to_dict(flat=False) if req.query_string else {},
+        "headers": _headers(req),
+        **(_body() if req.content_length or req.mimetype else _NO_BODY),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-        "organization_id": resolve_organization(services),
-        "violation": _violation(response),
+        "organization_id": resolve_organization(app.extensions["sign8"]),
+        "violation": _violation(response) if response.status_code >= 400 else None,
         "fault": g.get("sign8_fault"),
-        "dropped": bool(request.environ.get("sign8.drop")),
+        "dropped": bool(req.environ.get("sign8.drop")),
     }
     journal_of(app).add(entry)
     return response
+
+
+_NO_BODY = {"body": None, "body_size": 0, "body_truncated": False}
 
 
 def init_app(app, capacity: int = DEFAULT_CAPACITY) -> None:

@@ -79,7 +79,7 @@ def clock_get():
 
 
 @blp.route("/clock/advance", methods=["POST"])
-@blp.arguments(cs.ClockAdvanceArgs)
+@blp.arguments(cs.ClockAdvanceArgs())
 @blp.response(200, cs.ClockSchema)
 @errors()
 def clock_advance(args):
@@ -90,7 +90,7 @@ def clock_advance(args):
 
 
 @blp.route("/clock/set", methods=["POST"])
-@blp.arguments(cs.ClockSetArgs)
+@blp.arguments(cs.ClockSetArgs())
 @blp.response(200, cs.ClockSchema)
 @errors()
 def clock_set(args):
@@ -123,7 +123,7 @@ def reset():
 
 
 @blp.route("/webhooks", methods=["GET"])
-@blp.arguments(cs.DeliveryListArgs, location="query")
+@blp.arguments(cs.DeliveryListArgs(), location="query")
 @blp.response(200, cs.DeliveryListSchema)
 @errors()
 def webhooks(args):
@@ -177,7 +177,7 @@ def force_expire(workflow_id):
 
 
 @blp.route("/workflows/<workflow_id>/refuse", methods=["POST"])
-@blp.arguments(cs.ForceRefuseArgs)
+@blp.arguments(cs.ForceRefuseArgs())
 @blp.response(200, WorkflowSchema)
 @errors(404, 409)
 def force_refuse(args, workflow_id):
@@ -189,7 +189,7 @@ def force_refuse(args, workflow_id):
 
 # -- request journal -----------------------------------------------------------------------------------
 @blp.route("/requests", methods=["GET"])
-@blp.arguments(cs.RequestListArgs, location="query")
+@blp.arguments(cs.RequestListArgs(), location="query")
 @blp.response(200, cs.RequestListSchema)
 @errors()
 def requests_list(args):
@@ -219,7 +219,7 @@ def faults_list():
 
 
 @blp.route("/faults", methods=["POST"])
-@blp.arguments(cs.FaultRuleArgs)
+@blp.arguments(cs.FaultRuleArgs())
 @blp.response(201, cs.FaultRuleSchema)
 @errors()
 def faults_add(args):
@@ -231,7 +231,7 @@ def faults_add(args):
 
 
 @blp.route("/faults", methods=["DELETE"])
-@blp.arguments(cs.FaultIdArgs, location="query")
+@blp.arguments(cs.FaultIdArgs(), location="query")
 @blp.response(200, cs.ClearedSchema)
 @errors(404)
 def faults_clear(args):
@@ -253,7 +253,7 @@ def webhook_faults_get():
 
 
 @blp.route("/webhooks/faults", methods=["POST"])
-@blp.arguments(cs.WebhookFaultArgs)
+@blp.arguments(cs.WebhookFaultArgs())
 @blp.response(200, cs.WebhookFaultSchema)
 @errors()
 def webhook_faults_set(args):
