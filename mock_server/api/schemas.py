@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from datetime import timezone
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from .projection import ResponseSchema
+from .schema_base import BaseSchema, ResponseSchema
 
 from ..domain.defaults import SIGNER_STATUSES, SIGNING_ORDERS, WORKFLOW_STATUSES
 
@@ -59,7 +59,7 @@ class Timestamp(fields.DateTime):
 
 
 # -- requests ------------------------------------------------------------------------
-class AddWorkflowArgs(Schema):
+class AddWorkflowArgs(BaseSchema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=255), no_control_chars])
     description = Text(10000, allow_none=True)
     expires_at = Timestamp(allow_none=True, metadata={"description": "Must be in the future. Default: now + 30 days."})
@@ -72,23 +72,23 @@ class AddWorkflowArgs(Schema):
                            validate=shallow_metadata)
 
 
-class WorkflowIdArgs(Schema):
+class WorkflowIdArgs(BaseSchema):
     workflow_id = Id(required=True)
 
 
-class AddFileJsonArgs(Schema):
+class AddFileJsonArgs(BaseSchema):
     workflow_id = Id(required=True)
     file_name = fields.String(required=True, validate=[validate.Length(min=1, max=255), no_control_chars])
     content_type = fields.String(validate=validate.Length(max=255), load_default="application/pdf")
     data = fields.String(required=True, metadata={"description": "The file's bytes, base64 (PDF only)."})
 
 
-class AddFileFormArgs(Schema):
+class AddFileFormArgs(BaseSchema):
     workflow_id = Id(required=True)
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-class AddSignerArgs(Schema):
+class AddSignerArgs(BaseSchema):
     workflow_id = Id(required=True)
     email = fields.Email(required=True, validate=validate.Length(max=254))
     first_name = Text(255, allow_none=True)
@@ -99,7 +99,7 @@ class AddSignerArgs(Schema):
     phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 ()-]{3,32}$"), allow_none=True)
 
 
-class PositionMixin(Schema):
+class PositionMixin(BaseSchema):
     page = fields.Integer(required=True, validate=validate.Range(min=1, max=100000),
                           metadata={"description": "1-based page of the file."})
     x = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
@@ -123,7 +123,7 @@ class AddAnnotationArgs(PositionMixin):
     color = fields.String(validate=HEX_COLOR, load_default="#000000")
 
 
-class AddInterfaceArgs(Schema):
+class AddInterfaceArgs(BaseSchema):
     name = Text(255, allow_none=True)
     primary_color = fields.String(validate=HEX_COLOR, allow_none=True, metadata={"description": "Default: #00A19A."})
     icon_file_id = Id(allow_none=True, metadata={"description": "Default: the built-in SIGN8 icon."})
@@ -134,15 +134,15 @@ class UpdateInterfaceArgs(AddInterfaceArgs):
     interface_id = Id(required=True)
 
 
-class InterfaceIdArgs(Schema):
+class InterfaceIdArgs(BaseSchema):
     interface_id = Id(required=True)
 
 
-class FileIdArgs(Schema):
+class FileIdArgs(BaseSchema):
     file_id = Id(required=True)
 
 
-class ListWorkflowsArgs(Schema):
+class ListWorkflowsArgs(BaseSchema):
     status = fields.String(validate=validate.OneOf(WORKFLOW_STATUSES))
     limit = fields.Integer(validate=validate.Range(min=1, max=500), load_default=50)
     offset = fields.Integer(validate=validate.Range(min=0, max=10_000_000), load_default=0)
@@ -266,7 +266,7 @@ class InterfaceSchema(ResponseSchema):
     updated_at = Timestamp(required=True)
 
 
-class ErrorBodySchema(Schema):
+class ErrorBodySchema(BaseSchema):
     code = fields.String(required=True, metadata={"description": "Machine-readable error code."})
     message = fields.String(required=True)
     fields_ = fields.Dict(data_key="fields", metadata={"description": "Per-field messages (validation errors)."})
@@ -274,5 +274,5 @@ class ErrorBodySchema(Schema):
     workflow_status = fields.String()
 
 
-class ErrorSchema(Schema):
+class ErrorSchema(BaseSchema):
     error = fields.Nested(ErrorBodySchema, required=True)

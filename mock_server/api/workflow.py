@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from ..domain.errors import UnsupportedMediaType, ValidationFailed
 from . import schemas as s
-from .errors import COMMON_ERRORS
+from .errors import COMMON_ERRORS, error_responses
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow",
                 description="The SIGN8 Workflow API. Every call needs 'Authorization: Bearer <api key>'.")
@@ -26,11 +26,7 @@ ERROR_DESCRIPTIONS = {
 def errors(*codes):
     """Declare the error answers of an operation in the OpenAPI document."""
     # No catch-all "default" answer: each status is listed, so status-code conformance checks have teeth.
-    def decorate(fn):
-        for code in sorted(set(COMMON_ERRORS) | set(codes)):
-            fn = blp.alt_response(code, schema=s.ErrorSchema, description=ERROR_DESCRIPTIONS.get(code, "Error."))(fn)
-        return fn
-    return decorate
+    return blp.doc(responses=error_responses(sorted(set(COMMON_ERRORS) | set(codes)), ERROR_DESCRIPTIONS))
 
 
 def services():

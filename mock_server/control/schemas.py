@@ -1,10 +1,12 @@
 """Schemas of the /_mock control API."""
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from ..api.schema_base import BaseSchema, ResponseSchema
 
 from ..api.schemas import Timestamp
 
 
-class HealthSchema(Schema):
+class HealthSchema(ResponseSchema):
     status = fields.String(required=True)
     version = fields.String(required=True)
     storage = fields.String(required=True)
@@ -12,15 +14,15 @@ class HealthSchema(Schema):
     workflows = fields.Integer(required=True)
 
 
-class ClockAdvanceArgs(Schema):
+class ClockAdvanceArgs(BaseSchema):
     seconds = fields.Float(required=True, validate=validate.Range(min=0, max=10 * 365 * 86400))
 
 
-class ClockSetArgs(Schema):
+class ClockSetArgs(BaseSchema):
     now = Timestamp(required=True)
 
 
-class ClockSchema(Schema):
+class ClockSchema(ResponseSchema):
     now = Timestamp(required=True)
     real_now = Timestamp(required=True)
     offset_seconds = fields.Float(required=True)
@@ -28,16 +30,16 @@ class ClockSchema(Schema):
     expired = fields.List(fields.String(), metadata={"description": "Workflows this call expired."})
 
 
-class ResetArgs(Schema):
+class ResetArgs(BaseSchema):
     organization_id = fields.UUID(metadata={"description": "Reset only this organization (also implied by an API key)."})
 
 
-class ResetSchema(Schema):
+class ResetSchema(ResponseSchema):
     reset = fields.String(required=True, metadata={"description": "'all' or the organization id."})
     removed = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class AttemptSchema(Schema):
+class AttemptSchema(ResponseSchema):
     at = Timestamp(required=True)
     url = fields.String(allow_none=True)
     status_code = fields.Integer(allow_none=True)
@@ -45,7 +47,7 @@ class AttemptSchema(Schema):
     duration_ms = fields.Float()
 
 
-class DeliverySchema(Schema):
+class DeliverySchema(ResponseSchema):
     delivery_id = fields.String(required=True)
     event_id = fields.String(required=True)
     event = fields.String(required=True)
@@ -61,24 +63,24 @@ class DeliverySchema(Schema):
     redelivery_of = fields.String()
 
 
-class DeliveryListArgs(Schema):
+class DeliveryListArgs(BaseSchema):
     workflow_id = fields.UUID()
     event = fields.String(validate=validate.OneOf(["workflowRefused", "workflowExpired"]))
     status = fields.String(validate=validate.OneOf(["pending", "delivered", "failed", "undeliverable"]))
 
 
-class DeliveryListSchema(Schema):
+class DeliveryListSchema(ResponseSchema):
     total = fields.Integer(required=True)
     items = fields.List(fields.Nested(DeliverySchema), required=True)
 
 
-class ForceRefuseArgs(Schema):
+class ForceRefuseArgs(BaseSchema):
     signer_id = fields.UUID()
     reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
 # -- request journal -----------------------------------------------------------------------
-class RequestListArgs(Schema):
+class RequestListArgs(BaseSchema):
     path = fields.String(validate=validate.Length(max=2048),
                          metadata={"description": "Exact path or glob, e.g. /api/workflow/Add*."})
     method = fields.String(validate=validate.Length(max=16))
@@ -90,13 +92,13 @@ class RequestListArgs(Schema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
-class ViolationSchema(Schema):
+class ViolationSchema(ResponseSchema):
     code = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
     field_errors = fields.Dict(allow_none=True, data_key="fields", attribute="fields")
 
 
-class JournalEntrySchema(Schema):
+class JournalEntrySchema(ResponseSchema):
     id = fields.Integer(required=True)
     time = fields.String(required=True)
     method = fields.String(required=True)
@@ -115,17 +117,17 @@ class JournalEntrySchema(Schema):
     dropped = fields.Boolean()
 
 
-class RequestListSchema(Schema):
+class RequestListSchema(ResponseSchema):
     total = fields.Integer(required=True)
     items = fields.List(fields.Nested(JournalEntrySchema), required=True)
 
 
-class ClearedSchema(Schema):
+class ClearedSchema(ResponseSchema):
     cleared = fields.Integer(required=True)
 
 
 # -- fault injection -----------------------------------------------------------------------------
-class FaultRuleArgs(Schema):
+class FaultRuleArgs(BaseSchema):
     method = fields.String(load_default="*", validate=validate.OneOf(["*", "GET", "POST", "PUT", "PATCH", "DELETE",
                                                                       "HEAD", "OPTIONS"]))
     path = fields.String(required=True, validate=[validate.Length(min=1, max=2048), validate.Regexp(r"^[/*]")],
@@ -143,15 +145,15 @@ class FaultRuleSchema(FaultRuleArgs):
     hits = fields.Integer(required=True)
 
 
-class FaultListSchema(Schema):
+class FaultListSchema(ResponseSchema):
     items = fields.List(fields.Nested(FaultRuleSchema), required=True)
 
 
-class FaultIdArgs(Schema):
+class FaultIdArgs(BaseSchema):
     rule_id = fields.UUID(metadata={"description": "Remove only this rule (default: all)."})
 
 
-class WebhookFaultArgs(Schema):
+class WebhookFaultArgs(BaseSchema):
     duplicate_next = fields.Integer(validate=validate.Range(min=0, max=1000),
                                     metadata={"description": "Send each of the next N events twice."})
     delay_ms = fields.Integer(validate=validate.Range(min=0, max=60000))
@@ -160,7 +162,7 @@ class WebhookFaultArgs(Schema):
     reorder_next = fields.Boolean(metadata={"description": "Hold the next event back until the one after it is sent."})
 
 
-class WebhookFaultSchema(Schema):
+class WebhookFaultSchema(ResponseSchema):
     duplicate_next = fields.Integer(required=True)
     delay_ms = fields.Integer(required=True)
     delay_count = fields.Integer(required=True)
@@ -168,12 +170,12 @@ class WebhookFaultSchema(Schema):
 
 
 # -- snapshot --------------------------------------------------------------------------------------
-class SnapshotSchema(Schema):
+class SnapshotSchema(ResponseSchema):
     format = fields.String(required=True, metadata={"description": "sign8-mock-snapshot/1"})
     tables = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True)
     blobs = fields.Dict(keys=fields.String(), values=fields.String(),
                         metadata={"description": "File contents, base64, by SHA-256."})
 
 
-class SnapshotImportSchema(Schema):
+class SnapshotImportSchema(ResponseSchema):
     imported = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)

@@ -7,7 +7,8 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from .. import __version__
-from ..api.schemas import ErrorSchema, WorkflowSchema
+from ..api.errors import error_responses
+from ..api.schemas import WorkflowSchema
 from ..domain.clock import iso
 from ..domain.errors import NotFound, Unauthorized, ValidationFailed
 from ..snapshot import SnapshotError, export_state, import_state
@@ -25,11 +26,9 @@ def services():
 
 
 def errors(*codes):
-    def decorate(fn):
-        for code in sorted({400, 401, 415, 422} | set(codes)):
-            fn = blp.alt_response(code, schema=ErrorSchema, description="Error.")(fn)
-        return blp.alt_response("default", schema=ErrorSchema, description="Any other error, same shape.")(fn)
-    return decorate
+    """Declare the error answers of a control operation in the OpenAPI document."""
+    documented = sorted({400, 401, 415, 422} | set(codes))
+    return blp.doc(responses=error_responses(documented))
 
 
 def caller_org() -> str | None:
