@@ -42,10 +42,11 @@ soak: $(STAMP)
 fuzz: $(STAMP)
 	SIGN8_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -s tests/reliability/test_schemathesis.py
 
+# Benchmarks against json-server (wrk from Debian, json-server from npm into bench/.node/); see bench/README.md.
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
 	bash bench/install.sh
-	$(BIN)/python bench/run.py
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run.py --wait-idle 300
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR) data

@@ -186,3 +186,20 @@ def test_pending_delivery_survives_restart(server_process, tmp_path, receivers):
     delivered = delivery_of(api, made["workflow_id"], "delivered")
     assert delivered["event_id"] == pending["event_id"]
     assert [b["event_id"] for b in receiver.bodies()] == [pending["event_id"]]
+
+
+def test_events_of_one_workflow_are_delivered_in_order(servers, receivers):
+    api = Api(servers(webhook_retry_schedule=SLOWER_RETRIES).url)
+    receiver = receivers(answers=[(500, {}, 0), (500, {}, 0)])
+    made = refuse_one(api, receiver.url)
+    first = wait_until(lambda: (d := api.deliveries(workflow_id=made["workflow_id"])[0])["attempts"] and d)
+    assert first["status"] == "pending"
+    # A second event of the same workflow, queued while the first is still being retried.
+    second = api.control("POST", f"webhooks/{first['delivery_id']}/redeliver").json()
+    done = wait_until(lambda: all(d["status"] == "delivered" for d in api.deliveries(workflow_id=made["workflow_id"]))
+                      and api.deliveries(workflow_id=made["workflow_id"]), timeout=10)
+    assert done, api.deliveries(workflow_id=made["workflow_id"])
+    by_id = {d["delivery_id"]: d for d in done}
+    first, second = by_id[first["delivery_id"]], by_id[second["delivery_id"]]
+    assert len(first["attempts"]) == 3 and len(second["attempts"]) == 1
+    assert second["attempts"][0]["at"] >= first["delivered_at"]

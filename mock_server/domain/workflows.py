@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from . import defaults
-from .clock import iso, parse_iso
+from .clock import iso
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
 from .pdf import page_count
 
@@ -314,6 +314,3 @@ class Workflows:
             rows = [wf for wf in rows if wf["status"] == status]
         rows.reverse()
         return {"total": len(rows), "limit": limit, "offset": offset, "items": rows[offset:offset + limit]}
-
-    def parse_expiry(self, value: str):
-        return parse_iso(value)
