@@ -118,3 +118,16 @@ def test_each_app_has_its_own_journal(app):
     other.test_client().get("/_mock/health")
     assert journal_of(other) is not journal_of(app)
     assert journal_of(app).query() == []
+
+
+def test_snapshot_bodies_are_never_journaled(client, auth):
+    client.post("/api/workflow/AddWorkflow", json={"name": "Before snapshot"}, headers=auth)
+    snapshot = client.get("/_mock/snapshot").get_json()
+    secret = "whsec_journal-must-not-hold-this"
+    snapshot["tables"]["organizations"].append({"organization_id": "44444444-4444-4444-8444-444444444444",
+                                                "api_key": "key-journal-must-not-hold", "webhook_secret": secret,
+                                                "name": "Restored", "known": False})
+    assert client.post("/_mock/snapshot", json=snapshot).status_code == 200
+    entry = _items(client, path="/_mock/snapshot", method="POST")[0]
+    assert secret not in str(entry) and "key-journal-must-not-hold" not in str(entry)
+    assert entry["body"].startswith("[redacted")

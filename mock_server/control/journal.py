@@ -20,6 +20,7 @@ REDACTED_HEADERS = {"authorization", "x-api-key", "x-admin-token", "cookie", "se
 # The journal's own endpoint and static assets would only drown the calls an integrator made.
 UNJOURNALED_PREFIXES = ("/_mock/static/", "/sign/_static/")
 UNJOURNALED_PATHS = {"/_mock/requests"}
+SECRET_BODY_PATHS = {"/_mock/snapshot"}
 
 
 class RequestJournal:
@@ -168,7 +169,7 @@ def record(response):
         "path": path,
         "query": req.args.to_dict(flat=False) if req.query_string else {},
         "headers": _headers(req),
-        **(_body() if req.content_length or req.mimetype else _NO_BODY),
+        **(_SECRET_BODY if path in SECRET_BODY_PATHS else _body() if req.content_length or req.mimetype else _NO_BODY),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         "organization_id": resolve_organization(app.extensions["sign8"]),
@@ -181,6 +182,8 @@ def record(response):
 
 
 _NO_BODY = {"body": None, "body_size": 0, "body_truncated": False}
+_SECRET_BODY = {"body": "[redacted: a snapshot holds API keys and webhook secrets]", "body_size": None,
+                "body_truncated": True}
 
 
 def init_app(app, capacity: int = DEFAULT_CAPACITY) -> None:
