@@ -6,13 +6,14 @@ import json
 import logging
 import signal
 import sys
-import threading
-import time
-
-from waitress import wasyncore
 
 from . import __version__
+from .app import create_app
 from .config import from_env
+from .seed import SeedError, seed_folder
+from .serving import GracefulStop, make_server
+from .services import Services
+from .snapshot import SnapshotError, export_state, import_state
 
 log = logging.getLogger("sign8_mock")
 
@@ -70,10 +71,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def serve(settings) -> int:
     """Serve until SIGINT/SIGTERM; in-flight requests finish, pending webhooks stay queued."""
-    from .app import create_app
-    from .seed import seed_folder
-    from .serving import make_server
-
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
         print(f"WARNING: binding {settings.host} without --admin-token: anyone who can reach it "
               "can reset, snapshot and control this mock.", file=sys.stderr)
@@ -101,58 +98,6 @@ def serve(settings) -> int:
     return 0
 
 
-class GracefulStop:
-    """Stop accepting at the first signal, let requests in flight finish (at most DRAIN_SECONDS), then end the loop.
-
-    Raising SystemExit in the signal handler would leave waitress's loop at once: a request
-    still being received would be cut, and an answered one never flushed to its client.
-    """
-
-    DRAIN_SECONDS = 3.0
-
-    def __init__(self, server):
-        self.server = server
-        self.requested = False
-
-    def request(self, signum, frame) -> None:
-        if self.requested:
-            raise SystemExit(0)  # a second signal: stop now
-        self.requested = True
-        self.server.trigger.pull_trigger(self._stop_listening)
-        threading.Thread(target=self._drain, name="sign8-drain", daemon=True).start()
-
-    def _stop_listening(self) -> None:
-        # The base class's close: the server's own close() would also close the trigger the drain still needs.
-        wasyncore.dispatcher.close(self.server)
-
-    def _channels(self) -> list:
-        while True:
-            try:
-                return [c for c in list(self.server._map.values())
-                        if c is not self.server and c is not self.server.trigger]
-            except RuntimeError:  # the loop thread changed the map while it was copied
-                continue
-
-    @staticmethod
-    def _busy(channel) -> bool:
-        return bool(getattr(channel, "request", None) is not None or getattr(channel, "requests", None)
-                    or getattr(channel, "total_outbufs_len", 0))
-
-    def _drain(self) -> None:
-        deadline = time.monotonic() + self.DRAIN_SECONDS
-        while time.monotonic() < deadline and any(self._busy(c) for c in self._channels()):
-            time.sleep(0.02)
-        try:
-            self.server.trigger.pull_trigger(self._close_all)
-        except OSError:
-            pass  # the loop ran both thunks and closed the trigger while this one was being added
-
-    def _close_all(self) -> None:
-        # With every channel closed (idle keep-alive ones and the trigger too) the loop returns.
-        for channel in list(self.server._map.values()):
-            channel.close()
-
-
 def banner(services, port: int) -> str:
     s = services.settings
     url = f"http://{s.host if ':' not in s.host else '[' + s.host + ']'}:{port}"
@@ -172,7 +117,6 @@ def banner(services, port: int) -> str:
 
 
 def routes() -> int:
-    from .app import create_app
 
     app = create_app({"db": ":memory:", "scheduler": False}, start_background=False)
     rows = []
@@ -188,9 +132,6 @@ def routes() -> int:
 
 
 def offline_command(command: str, args) -> int:
-    from .seed import SeedError, seed_folder
-    from .services import Services
-    from .snapshot import SnapshotError, export_state, import_state
 
     settings = _settings(args)
     services = Services(settings)

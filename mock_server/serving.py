@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
-from waitress import create_server
+from waitress import create_server, wasyncore
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 
@@ -31,6 +32,62 @@ def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8, *
     return server
 
 
+class GracefulStop:
+    """Stop accepting at the first signal, let requests in flight finish (at most DRAIN_SECONDS), then end the loop.
+
+    Raising SystemExit in the signal handler would leave waitress's loop at once: a request
+    still being received would be cut, and an answered one never flushed to its client.
+    """
+
+    DRAIN_SECONDS = 3.0
+
+    def __init__(self, server):
+        self.server = server
+        self.requested = False
+
+    def request(self, signum, frame) -> None:
+        if self.requested:
+            raise SystemExit(0)  # a second signal: stop now
+        self.requested = True
+        self.server.trigger.pull_trigger(self._stop_listening)
+        threading.Thread(target=self._drain, name="sign8-drain", daemon=True).start()
+
+    def _stop_listening(self) -> None:
+        # The base class's close: the server's own close() would also close the trigger the drain still needs.
+        wasyncore.dispatcher.close(self.server)
+
+    def _channels(self) -> list:
+        while True:
+            try:
+                return [c for c in list(self.server._map.values())
+                        if c is not self.server and c is not self.server.trigger]
+            except RuntimeError:  # the loop thread changed the map while it was copied
+                continue
+
+    @staticmethod
+    def _busy(channel) -> bool:
+        return bool(getattr(channel, "request", None) is not None or getattr(channel, "requests", None)
+                    or getattr(channel, "total_outbufs_len", 0))
+
+    def _drain(self) -> None:
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        while time.monotonic() < deadline and any(self._busy(c) for c in self._channels()):
+            time.sleep(0.02)
+        try:
+            self.server.trigger.pull_trigger(self._close_all)
+        except OSError:
+            pass  # the loop ran both thunks and closed the trigger while this one was being added
+
+    def _close_all(self) -> None:
+        close_all_channels(self.server)
+
+
+def close_all_channels(server) -> None:
+    """Close every channel (idle keep-alive ones and the trigger too): waitress's loop then returns."""
+    for channel in list(server._map.values()):
+        channel.close()
+
+
 class ServerThread:
     """Serve an app with waitress from a daemon thread (tests, the pytest plugin); stop() returns promptly."""
 
@@ -49,17 +106,12 @@ class ServerThread:
         self.thread.start()
         return self
 
-    def _close_all(self) -> None:
-        # Runs in the server's loop thread: with every channel (keep-alive ones too) closed, the loop ends.
-        for channel in list(self.server._map.values()):
-            channel.close()
-
     def stop(self) -> None:
         """Close every connection, end the loop, stop the mock's background threads."""
         if self.stopped:
             return
         self.stopped = True
-        self.server.trigger.pull_trigger(self._close_all)
+        self.server.trigger.pull_trigger(lambda: close_all_channels(self.server))
         self.thread.join(timeout=5)
         self.server.task_dispatcher.shutdown(timeout=5)
         self.services.stop()
