@@ -214,31 +214,30 @@ class SignerSchema(ResponseSchema):
     created_at = Timestamp(required=True)
 
 
-class SignatureSchema(ResponseSchema):
-    signature_id = fields.String(required=True)
+class PlacementSchema(ResponseSchema):
+    """What signature fields and annotations share: a place on a page of a file."""
+
     workflow_id = fields.String(required=True)
     file_id = fields.String(required=True)
-    signer_id = fields.String(required=True)
     page = fields.Integer(required=True)
     x = fields.Float(required=True, metadata={"description": POSITION_NOTE})
     y = fields.Float(required=True, metadata={"description": POSITION_NOTE})
+    created_at = Timestamp(required=True)
+
+
+class SignatureSchema(PlacementSchema):
+    signature_id = fields.String(required=True)
+    signer_id = fields.String(required=True)
     width = fields.Float(required=True)
     height = fields.Float(required=True)
     required = fields.Boolean(required=True)
-    created_at = Timestamp(required=True)
 
 
-class AnnotationSchema(ResponseSchema):
+class AnnotationSchema(PlacementSchema):
     annotation_id = fields.String(required=True)
-    workflow_id = fields.String(required=True)
-    file_id = fields.String(required=True)
-    page = fields.Integer(required=True)
-    x = fields.Float(required=True, metadata={"description": POSITION_NOTE})
-    y = fields.Float(required=True, metadata={"description": POSITION_NOTE})
     text = fields.String(required=True)
     font_size = fields.Float(required=True)
     color = fields.String(required=True)
-    created_at = Timestamp(required=True)
 
 
 class WorkflowDetailSchema(WorkflowSchema):
