@@ -1,0 +1,309 @@
+"""Scenarios A to G of issue 6; each one adds its figures to the results dict R."""
+from __future__ import annotations
+
+import base64
+import json
+import math
+import shutil
+import subprocess
+import threading
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+import requests
+
+from . import ADD_BODY, AUTH, PDF_100K, PDF_SMALL, iso_z, log, median
+from .clients import Client, Receiver
+from .report import fmt
+from .servers import Harness, Server
+from .wrk import run_wrk, summarize
+
+
+def scenario_a_b(h: Harness, R: dict) -> None:
+    """A AddWorkflow and B GetWorkflow throughput and latency under wrk."""
+    # The servers alternate within each repetition so that a drift in the machine's other
+    # load hits both alike.
+    reps, dur = h.args.reps, h.args.duration
+    post_js = json.dumps(h.json_record()).encode()
+    R["record_bytes"] = {"sign8_request": len(ADD_BODY), "json_server_request": len(post_js)}
+    runs = {(sc, kind): [] for sc in "AB" for kind in h.args.kinds}
+    for rep in range(reps):
+        for kind in h.args.kinds:
+            # A: fresh, empty store for every repetition.
+            with (h.start_sign8() if kind == "sign8" else h.start_json()) as s:
+                if kind == "sign8":
+                    wf = h.add_workflow(s)  # warm-up
+                    R.setdefault("stored_record_example", wf)
+                    url, body, hdr = (f"{s.base}/api/workflow/AddWorkflow", ADD_BODY,
+                                      {**AUTH, "Content-Type": "application/json"})
+                else:
+                    r = requests.post(f"{s.base}/workflows", data=post_js,
+                                      headers={"Content-Type": "application/json"}, timeout=10)
+                    r.raise_for_status()
+                    url, body, hdr = (f"{s.base}/workflows", post_js,
+                                      {"Content-Type": "application/json"})
+                a = run_wrk(h, url, "POST", body, hdr, dur, f"a-{kind}")
+                a["stored_after"] = count_stored(h, s, kind)
+                runs[("A", kind)].append(a)
+                log(f"A {kind} rep {rep + 1}: {a['ok_rps']:.0f} req/s p50 {a['p50_ms']:.2f} ms "
+                    f"p99 {a['p99_ms']:.2f} ms non2xx {a['non2xx']}")
+        for kind in h.args.kinds:
+            # B: GET of one existing record on a fresh server holding that one record.
+            with (h.start_sign8() if kind == "sign8" else h.start_json()) as s:
+                if kind == "sign8":
+                    wf = h.add_workflow(s)
+                    get_url = f"{s.base}/api/workflow/GetWorkflow?workflow_id={wf['workflow_id']}"
+                    hdr = AUTH
+                else:
+                    r = requests.post(f"{s.base}/workflows", data=post_js,
+                                      headers={"Content-Type": "application/json"}, timeout=10)
+                    r.raise_for_status()
+                    get_url, hdr = f"{s.base}/workflows/{r.json()['id']}", {}
+                b = run_wrk(h, get_url, "GET", None, hdr, dur, f"b-{kind}")
+                runs[("B", kind)].append(b)
+                log(f"B {kind} rep {rep + 1}: {b['ok_rps']:.0f} req/s p50 {b['p50_ms']:.2f} ms "
+                    f"p99 {b['p99_ms']:.2f} ms non2xx {b['non2xx']}")
+    for (sc, kind), rs in runs.items():
+        R[f"{sc}_{kind}"] = summarize(rs)
+
+
+def count_stored(h: Harness, s: Server, kind: str) -> int | None:
+    """Records in json-server's file after A (its store grows with every write); None for sign8-mock."""
+    try:
+        if kind == "json":
+            return len(json.loads((s.workdir / "db.json").read_text())["workflows"])
+    except (OSError, ValueError, KeyError):
+        pass
+    return None
+
+
+def scenario_c(h: Harness, R: dict) -> None:
+    """C whole signing flows per second, one flow at a time per client thread."""
+    pdf_b64 = base64.b64encode(PDF_100K.read_bytes()).decode()
+    dur, conc = h.args.duration, h.args.connections
+    with h.start_sign8() as s:
+        Client(s.base).prepared(pdf_b64)  # warm-up: every route once
+        done_t: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        t0 = time.perf_counter()
+        deadline = t0 + dur
+
+        def worker():
+            c = Client(s.base)
+            while time.perf_counter() < deadline:
+                ts = time.perf_counter()
+                try:
+                    wid, signers = c.prepared(pdf_b64)
+                    c.signer_post(signers[0]["signing_url"], "sign", "bench")
+                    c.signer_post(signers[1]["signing_url"], "refuse", "bench refusal")
+                except Exception as e:  # noqa: BLE001 - reported in the table
+                    with lock:
+                        errors.append(str(e))
+                    if len(errors) > 50:
+                        return
+                    continue
+                te = time.perf_counter()
+                with lock:
+                    done_t.append((te, te - ts))
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(conc)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=dur + 120)
+        inwin = [d for (te, d) in done_t if te <= deadline]
+        R["C_sign8"] = {"flows_per_s": len(inwin) / dur, "flows": len(inwin), "clients": conc,
+                        "flow_p50_ms": (median(inwin) or 0) * 1e3, "errors": len(errors),
+                        "first_error": errors[0] if errors else None}
+        log(f"C: {R['C_sign8']['flows_per_s']:.1f} flows/s ({len(inwin)} flows, {len(errors)} errors)"
+            + (f" first error: {errors[0]}" if errors else ""))
+
+
+def write_sign8_prefill(h: Harness, n: int, datadir: Path) -> dict:
+    """Store n workflows in datadir through `sign8-mock import`, not HTTP; timing of the import."""
+    now = time.time()
+    snap = {"format": "sign8-mock-snapshot/1",
+            "tables": {"workflows": [h.sign8_record(now) for _ in range(n)]}, "blobs": {}}
+    sp = datadir.parent / f"snapshot-{n}.json"
+    sp.write_text(json.dumps(snap))
+    t = time.perf_counter()
+    p = subprocess.run([h.sign8, "import", str(sp), "--db", str(datadir / "db.json")],
+                       capture_output=True, text=True, timeout=600, env=h.sign8_env())
+    if p.returncode != 0:
+        raise RuntimeError(f"sign8-mock import ({n} workflows) failed {p.returncode}: "
+                           f"{(p.stderr or p.stdout).strip()[-400:]}")
+    info = {"import_s": time.perf_counter() - t, "snapshot_mb": sp.stat().st_size / 1e6}
+    sp.unlink()
+    return info
+
+
+def write_json_prefill(h: Harness, n: int, datadir: Path) -> None:
+    """Write json-server's db.json with n workflows."""
+    now = time.time()
+    # lowdb writes its file with 2-space indentation; prefill it the same way.
+    (datadir / "db.json").write_text(json.dumps(
+        {"workflows": [h.json_record(i + 1, now) for i in range(n)]}, indent=2))
+
+
+def scenario_d_f(h: Harness, R: dict) -> None:
+    """D AddWorkflow p50 against store size, and F RSS at the largest size."""
+    # The servers alternate within each repetition, as in A and B.
+    sizes, reps, dur = h.args.sizes, h.args.reps, h.args.d_duration
+    post_js = json.dumps(h.json_record()).encode()
+    if "sign8" in h.args.kinds:
+        h.probe_org_id()
+    F = R.setdefault("F", {})
+    for kind in h.args.kinds:
+        R[f"D_{kind}"] = {}
+    for n in sizes:
+        bases, infos, runs = {}, {}, {k: [] for k in h.args.kinds}
+        for kind in h.args.kinds:
+            bases[kind] = h.newdir(f"d-{kind}-{n}-base")
+            if kind == "sign8":
+                infos[kind] = write_sign8_prefill(h, n, bases[kind])
+                log(f"D prefill sign8 {n}: import {infos[kind]['import_s']:.2f} s "
+                    f"(snapshot {infos[kind]['snapshot_mb']:.1f} MB)")
+            else:
+                write_json_prefill(h, n, bases[kind])
+                infos[kind] = {}
+            infos[kind]["startup_s"] = []
+        for rep in range(reps):
+            for kind in h.args.kinds:
+                d = h.tmp / f"{bases[kind].name}-rep{rep}"
+                shutil.copytree(bases[kind], d)
+                with (h.start_sign8(d) if kind == "sign8" else h.start_json(d)) as s:
+                    infos[kind]["startup_s"].append(s.startup_s)
+                    if n == max(sizes) and rep == 0:
+                        # F: RSS with n stored, idle after start and one request.
+                        requests.get(f"{s.base}{s.health}", timeout=10)
+                        time.sleep(1.0)
+                        F[f"{kind}_idle_kb"] = s.rss_kb()
+                    if kind == "sign8":
+                        r = run_wrk(h, f"{s.base}/api/workflow/AddWorkflow", "POST", ADD_BODY,
+                                  {**AUTH, "Content-Type": "application/json"}, dur, f"d-{kind}")
+                    else:
+                        r = run_wrk(h, f"{s.base}/workflows", "POST", post_js,
+                                  {"Content-Type": "application/json"}, dur, f"d-{kind}")
+                    r["rss_kb"] = s.rss_kb()
+                    if n == max(sizes):
+                        F[f"{kind}_after_load_kb"] = max(F.get(f"{kind}_after_load_kb") or 0,
+                                                         r["rss_kb"] or 0)
+                    runs[kind].append(r)
+                    log(f"D {kind} n={n} rep {rep + 1}: p50 {r['p50_ms']:.2f} ms "
+                        f"{r['ok_rps']:.0f} req/s non2xx {r['non2xx']} "
+                        f"rss {(r['rss_kb'] or 0) / 1024:.0f} MB (start {s.startup_s:.2f} s)")
+                if not h.args.keep:
+                    shutil.rmtree(d, ignore_errors=True)
+        for kind in h.args.kinds:
+            R[f"D_{kind}"][str(n)] = {**summarize(runs[kind]), **infos[kind],
+                                      "startup_s": median(infos[kind]["startup_s"])}
+            if not h.args.keep:
+                shutil.rmtree(bases[kind], ignore_errors=True)
+
+
+def scenario_e(h: Harness, R: dict) -> None:
+    """E cold start: launch to the first 200 on the health path, and idle RSS."""
+    # The variants alternate; the first round only warms the page cache and is not counted.
+    n = h.args.cold_starts
+    variants = [(k, True) for k in h.args.kinds]
+    if "sign8" in h.args.kinds:
+        variants.append(("sign8", False))  # info: without any bytecode cache
+    times = {v: [] for v in variants}
+    rss = {v: [] for v in variants}
+    for i in range(n + 1):
+        for kind, cache in variants:
+            s = (h.start_sign8(wait=False, bytecode_cache=cache) if kind == "sign8"
+                 else h.start_json(wait=False))
+            try:
+                t = s.wait_ready(timeout=30)
+                time.sleep(0.2)
+                kb = s.rss_kb()
+            finally:
+                s.stop()
+            if i:
+                times[(kind, cache)].append(t)
+                rss[(kind, cache)].append(kb)
+    for (kind, cache) in variants:
+        key = f"E_{kind}" if cache else f"E_{kind}_nocache"
+        ts = times[(kind, cache)]
+        R[key] = {"median_s": median(ts), "runs_s": ts, "idle_rss_kb": median(rss[(kind, cache)])}
+        log(f"{key}: median {median(ts):.3f} s runs {[round(t, 3) for t in ts]}")
+
+
+def scenario_g(h: Harness, R: dict) -> None:
+    """G webhook latency after a refuse, after a clock advance, and of a real-time expiry."""
+    pdf_b64 = base64.b64encode(PDF_SMALL.read_bytes()).decode()
+    rcv = Receiver()
+    G: dict = {"refuse_ms": [], "advance_ms": [], "realtime_s": [], "misses": []}
+    R["G"] = G
+    try:
+        with h.start_sign8() as s:
+            Client(s.base).prepared(pdf_b64, webhook_url=rcv.url)  # warm-up
+            # 1. refuse call returning -> workflowRefused POST arriving
+            for i in range(h.args.g_samples):
+                c = Client(s.base)
+                wid, signers = c.prepared(pdf_b64, signers=1, webhook_url=rcv.url)
+                c.signer_post(signers[0]["signing_url"], "refuse", "bench refusal")
+                t_ret = time.perf_counter()
+                ev = rcv.wait_for("/api/workflow/workflowRefused", wid, 5.0)
+                if ev is None:
+                    G["misses"].append(f"no workflowRefused within 5 s for {wid}")
+                else:
+                    G["refuse_ms"].append((ev[0] - t_ret) * 1e3)
+            # 2. clock advance returning -> workflowExpired POST arriving (one org per sample:
+            #    the advance moves that key's organization clock only)
+            for i in range(h.args.g_samples):
+                key = f"bench-g-clock-{i}-{uuid.uuid4().hex[:8]}"
+                c = Client(s.base, key)
+                wid, _ = c.prepared(pdf_b64, signers=1, webhook_url=rcv.url,
+                                    expires_at=iso_z(time.time() + 3600))
+                r = c.s.post(f"{s.base}/_mock/clock/advance", json={"seconds": 7200}, timeout=30)
+                t_ret = time.perf_counter()
+                if r.status_code != 200:
+                    G["misses"].append(f"clock advance -> {r.status_code} {r.text[:200]}")
+                    break
+                ev = rcv.wait_for("/api/workflow/workflowExpired", wid, 5.0)
+                if ev is None:
+                    G["misses"].append(f"no workflowExpired within 5 s of the clock advance for {wid}")
+                else:
+                    G["advance_ms"].append((ev[0] - t_ret) * 1e3)
+            # 3. real-time expiry: expires_at ~1.5-2.5 s ahead (whole seconds), no clock call
+            pend = []
+            for i in range(h.args.rt_samples):
+                key = f"bench-g-rt-{i}-{uuid.uuid4().hex[:8]}"
+                exp = math.ceil(time.time() + 1.5)
+                c = Client(s.base, key)
+                wid, _ = c.prepared(pdf_b64, signers=1, webhook_url=rcv.url, expires_at=iso_z(exp))
+                pend.append((wid, exp))
+            for wid, exp in pend:
+                left = exp + 5.0 - time.time()
+                ev = rcv.wait_for("/api/workflow/workflowExpired", wid, max(left, 0.1))
+                if ev is None:
+                    G["misses"].append(f"no workflowExpired within 5 s after expires_at for {wid}")
+                    G["realtime_s"].append(None)
+                else:
+                    G["realtime_s"].append(ev[1] - exp)
+    finally:
+        rcv.close()
+    log(f"G: refuse p50 {fmt(median(G['refuse_ms']))} ms, advance p50 {fmt(median(G['advance_ms']))} ms, "
+        f"real-time {[fmt(x, 3) for x in G['realtime_s']]} s, misses {len(G['misses'])}")
+
+
+
+PLAN = [("E", scenario_e), ("A", scenario_a_b), ("C", scenario_c), ("G", scenario_g),
+        ("D", scenario_d_f)]
+
+
+def run_scenarios(h: Harness, R: dict, errors: dict) -> None:
+    """Run the scenarios in h.args.only, in PLAN's order; a failing one goes to errors."""
+    for letter, fn in PLAN:
+        if letter in h.args.only or (letter == "A" and "B" in h.args.only) or (letter == "D" and "F" in h.args.only):
+            log(f"scenario {letter}{'/B' if letter == 'A' else '/F' if letter == 'D' else ''} ...")
+            try:
+                fn(h, R)
+            except Exception as e:  # noqa: BLE001 - one broken scenario must not hide the rest
+                traceback.print_exc()
+                errors[{"A": "A/B", "D": "D/F"}.get(letter, letter)] = f"{type(e).__name__}: {e}"
