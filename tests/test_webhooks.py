@@ -7,24 +7,15 @@ import time
 import pytest
 from standardwebhooks import Webhook
 
-from sign8_flow import DEMO_ORG_A, FAST_RETRIES, ROOT, Api, LiveServer, Receiver, act, down_receiver, wait_until
+from sign8_flow import DEMO_ORG_A, FAST_RETRIES, ROOT, Api, Receiver, act, down_receiver, wait_until
 
 SLOWER_RETRIES = (0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3)
 
 
 @pytest.fixture
-def servers():
-    """Return a factory of live servers (in-memory db), all stopped at teardown."""
-    made = []
-
-    def make(**config):
-        live = LiveServer({"webhook_retry_schedule": FAST_RETRIES, **config})
-        made.append(live)
-        return live
-
-    yield make
-    for live in made:
-        live.stop()
+def servers(live_server_factory):
+    """Return a factory of live servers (in-memory db, retries milliseconds apart), all stopped at teardown."""
+    return lambda **config: live_server_factory({"webhook_retry_schedule": FAST_RETRIES, **config})
 
 
 @pytest.fixture
