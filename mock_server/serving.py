@@ -111,7 +111,12 @@ class ServerThread:
         if self.stopped:
             return
         self.stopped = True
-        self.server.trigger.pull_trigger(lambda: close_all_channels(self.server))
+        try:
+            self.server.trigger.pull_trigger(lambda: close_all_channels(self.server))
+        except OSError:
+            # The trigger's pipe is already gone (seen once in ~10 full test runs, cause not found):
+            # the loop cannot be woken, so close the channels from here; its next poll then ends it.
+            close_all_channels(self.server)
         self.thread.join(timeout=5)
         self.server.task_dispatcher.shutdown(timeout=5)
         self.services.stop()
