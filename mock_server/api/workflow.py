@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from ..domain.errors import UnsupportedMediaType, ValidationFailed
 from . import schemas as s
+from .credentials import api_key_of
 from .errors import COMMON_ERRORS, error_responses
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow",
@@ -198,9 +199,7 @@ def get_file(args):
 @blp.before_request
 def authenticate():
     """Resolve the caller's organization from the API key; check the body's media type."""
-    header = request.headers.get("Authorization", "")
-    key = header[7:].strip() if header[:7].lower() == "bearer " else None
-    key = key or request.headers.get("X-API-Key", "").strip() or None
+    key = api_key_of(request)
     claimed = request.headers.get("organisation_id") or request.headers.get("organization_id")
     g.organization = services().organizations.authenticate(key, claimed)
     if request.method == "POST":

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, g, request
 
+from ..api.credentials import api_key_of
 from ..domain.clock import iso, parse_iso
 from ..domain.organizations import organization_id_for_key
 from ..domain.workflows import token_hash
@@ -79,18 +80,12 @@ def journal_of(app) -> RequestJournal:
     return app.extensions["sign8_journal"]
 
 
-def _api_key() -> str | None:
-    header = request.headers.get("Authorization", "")
-    key = header[7:].strip() if header[:7].lower() == "bearer " else None
-    return key or request.headers.get("X-API-Key", "").strip() or None
-
-
 def resolve_organization(services) -> str | None:
     """Tell the caller's organization from its key or signing link, without provisioning anything."""
     authenticated = g.get("organization")
     if authenticated is not None:
         return authenticated["organization_id"]
-    key = _api_key()
+    key = api_key_of(request)
     if key:
         org = services.organizations.find_by_key(key)
         # Open mode would provision this key under its derived id; strict mode rejects it (no organization).

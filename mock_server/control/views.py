@@ -7,6 +7,7 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from .. import __version__
+from ..api.credentials import api_key_of
 from ..api.errors import error_responses
 from ..api.schemas import WorkflowSchema
 from ..domain.clock import iso
@@ -45,9 +46,7 @@ def control_auth():
         if not given or not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
             raise Unauthorized("This control endpoint needs the admin token: 'X-Admin-Token: <token>'.",
                                code_override="admin_token_required")
-    header = request.headers.get("Authorization", "")
-    key = header[7:].strip() if header[:7].lower() == "bearer " else None
-    key = key or request.headers.get("X-API-Key", "").strip() or None
+    key = api_key_of(request)
     g.mock_org = services().organizations.authenticate(key)["organization_id"] if key else None
 
 
