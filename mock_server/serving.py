@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import select
 import threading
 import time
 
@@ -44,6 +45,7 @@ class GracefulStop:
     def __init__(self, server):
         self.server = server
         self.requested = False
+        self.listener_closed = threading.Event()
 
     def request(self, signum, frame) -> None:
         if self.requested:
@@ -53,8 +55,17 @@ class GracefulStop:
         threading.Thread(target=self._drain, name="sign8-drain", daemon=True).start()
 
     def _stop_listening(self) -> None:
+        # Connections the kernel already queued were made before the signal: take them in, so they
+        # are served like any other request in flight instead of being reset with the listener.
+        sock = getattr(self.server, "socket", None)
+        while sock is not None and select.select([sock], [], [], 0)[0]:
+            before = len(self.server._map)
+            self.server.handle_accept()
+            if len(self.server._map) == before:
+                break
         # The base class's close: the server's own close() would also close the trigger the drain still needs.
         wasyncore.dispatcher.close(self.server)
+        self.listener_closed.set()
 
     def _channels(self) -> list:
         while True:
@@ -66,12 +77,25 @@ class GracefulStop:
 
     @staticmethod
     def _busy(channel) -> bool:
-        return bool(getattr(channel, "request", None) is not None or getattr(channel, "requests", None)
-                    or getattr(channel, "total_outbufs_len", 0))
+        if (getattr(channel, "request", None) is not None or getattr(channel, "requests", None)
+                or getattr(channel, "total_outbufs_len", 0)):
+            return True
+        # Bytes not read yet: a request the loop has not started to parse (a just-accepted connection).
+        sock = getattr(channel, "socket", None)
+        try:
+            return sock is not None and bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):  # closed meanwhile by the loop thread
+            return False
 
     def _drain(self) -> None:
         deadline = time.monotonic() + self.DRAIN_SECONDS
-        while time.monotonic() < deadline and any(self._busy(c) for c in self._channels()):
+        # Judge what is in flight only once the queued connections have been taken in.
+        self.listener_closed.wait(self.DRAIN_SECONDS)
+        # Idle must hold for a few polls: between the loop's recv() and its parser taking the bytes,
+        # a channel looks idle for an instant.
+        idle_polls = 0
+        while time.monotonic() < deadline and idle_polls < 3:
+            idle_polls = 0 if any(self._busy(c) for c in self._channels()) else idle_polls + 1
             time.sleep(0.02)
         try:
             self.server.trigger.pull_trigger(self._close_all)

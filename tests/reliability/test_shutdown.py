@@ -4,12 +4,15 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import socket
 import threading
 import time
 
 import pytest
 import requests
 
+from mock_server.app import create_app
+from mock_server.serving import GracefulStop, make_server
 from sign8_flow import SAMPLE_PDF, Api, act, down_receiver, wait_until
 
 PADDING = 20_000_000  # a ~20 MB PDF: its upload and processing take a few hundred ms
@@ -78,3 +81,24 @@ def test_sigterm_when_idle_exits_zero_fast(server_process, tmp_path):
     started = time.monotonic()
     assert proc.stop(signal.SIGTERM, timeout=5) == 0
     assert time.monotonic() - started < 2
+
+
+def test_connections_queued_before_the_signal_are_served():
+    app = create_app({"db": ":memory:", "scheduler": False}, start_background=False)
+    server = make_server(app, host="127.0.0.1", port=0)
+    try:
+        # The loop is not running yet: this connection waits, unaccepted, in the kernel's queue.
+        client = socket.create_connection(("127.0.0.1", server.effective_port), timeout=5)
+        client.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        stop = GracefulStop(server)
+        stop.request(signal.SIGTERM, None)
+        loop = threading.Thread(target=server.run, daemon=True)
+        loop.start()
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        loop.join(5)
+        assert not loop.is_alive()
+    finally:
+        app.extensions["sign8"].stop()
