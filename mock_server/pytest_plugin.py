@@ -141,6 +141,11 @@ class Sign8Mock:
         resp.raise_for_status()
         return resp.json()
 
+    def sample_pdf(self) -> bytes:
+        """A small three-page PDF shipped with the package, ready for AddFile (no repo checkout needed)."""
+        from .samples import sample_pdf  # imported here: one self-contained addition to this class
+        return sample_pdf()
+
     def requests(self, **filters) -> list[dict]:
         """This organization's journaled requests, newest first (filters: path, method, status, violations)."""
         resp = self.session.get(f"{self.url}/_mock/requests", params=filters)

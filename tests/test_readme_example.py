@@ -1,15 +1,12 @@
 """The README's pytest example, verbatim: create a workflow, refuse it, wait for the webhook."""
 import base64
-import pathlib
-
-PDF = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "documents" / "sample-contract.pdf"
 
 
 def test_refusal_sends_a_webhook(sign8_mock):
     api = sign8_mock.api  # POST with a body, GET with query params; raises on an error answer
     wf = api("AddWorkflow", {"name": "Lease"})
     f = api("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "lease.pdf",
-                        "data": base64.b64encode(PDF.read_bytes()).decode()})
+                        "data": base64.b64encode(sign8_mock.sample_pdf()).decode()})
     signer = api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "ann@example.com"})
     api("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": signer["signer_id"],
                          "page": 1, "x": 72, "y": 600, "width": 180, "height": 50})
@@ -25,6 +22,8 @@ def test_refusal_sends_a_webhook(sign8_mock):
 
 
 def test_readme_shows_this_example_verbatim():
+    import pathlib  # here, not at the top: the README example starts at "import base64" and needs no pathlib
+
     source = pathlib.Path(__file__).read_text(encoding="utf-8")
     example = source[source.index("import base64"):source.index("\n\n\ndef test_readme_shows")].strip()
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
