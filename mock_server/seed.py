@@ -114,7 +114,9 @@ def _signer(spec: dict, wid: str, org_id: str, created: str, acted: str) -> dict
     audit = [] if status == "pending" else [{"action": status, "at": acted, "ip": None, "user_agent": "seed"}]
     return {"signer_id": spec["signer_id"], "workflow_id": wid, "organization_id": org_id, "email": spec["email"],
             "first_name": spec.get("first_name"), "last_name": spec.get("last_name"), "order": spec.get("order", 1),
-            "language": spec.get("language", "en"), "phone": None, "status": status,
+            "language": spec.get("language", "en"), "phone": spec.get("phone"),
+            "signature_type": spec.get("signature_type", defaults.DEFAULT_SIGNATURE_TYPE),
+            "company": spec.get("company"), "job_title": spec.get("job_title"), "status": status,
             "token": spec["token"], "token_hash": token_hash(spec["token"]),
             "signed_at": acted if status == "signed" else None,
             "refused_at": acted if status == "refused" else None,

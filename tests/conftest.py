@@ -174,7 +174,8 @@ def build_workflow(client, headers: dict, pdf: bytes, signers: int = 2, **workfl
     wf = post("AddWorkflow", {"name": "Contract", **workflow_fields})
     f = post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "c.pdf", "content_type": "application/pdf",
                          "data": base64.b64encode(pdf).decode()})
-    people = [post("AddSigner", {"workflow_id": wf["workflow_id"], "email": f"s{i}@example.com", "order": i + 1})
+    people = [post("AddSigner", {"workflow_id": wf["workflow_id"], "email": f"s{i}@example.com", "order": i + 1,
+                                 "phone": f"+49151{i:08d}"})
               for i in range(signers)]
     fields = [post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"],
                                     "signer_id": p["signer_id"], "page": 1, "x": 10, "y": 20 + 60 * i,

@@ -93,7 +93,7 @@ class Api:
                       expect=201).json()
         made = []
         for i, email in enumerate(signers):
-            body = {"workflow_id": wf["workflow_id"], "email": email, "first_name": f"S{i}"}
+            body = {"workflow_id": wf["workflow_id"], "email": email, "first_name": f"S{i}", "phone": f"+49151{i:08d}"}
             if orders is not None:
                 body["order"] = orders[i]
             s = self.post("AddSigner", body, expect=201).json()

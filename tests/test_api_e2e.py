@@ -27,8 +27,8 @@ def test_full_sequence_over_http(live_server, auth, pdf_bytes):
     wid = wf["workflow_id"]
     f = post("AddFile", workflow_id=wid, file_name="contract.pdf", content_type="application/pdf",
              data=base64.b64encode(pdf_bytes).decode())
-    s1 = post("AddSigner", workflow_id=wid, email="first@example.com", first_name="First")
-    s2 = post("AddSigner", workflow_id=wid, email="second@example.com", first_name="Second")
+    s1 = post("AddSigner", workflow_id=wid, email="first@example.com", first_name="First", phone="+4915112345671")
+    s2 = post("AddSigner", workflow_id=wid, email="second@example.com", first_name="Second", phone="+4915112345672")
     sig1 = post("AddSignature", workflow_id=wid, file_id=f["file_id"], signer_id=s1["signer_id"],
                 page=1, x=50, y=600, width=180, height=50)
     sig2 = post("AddSignature", workflow_id=wid, file_id=f["file_id"], signer_id=s2["signer_id"],

@@ -94,12 +94,18 @@ def test_get_file_serves_bytes_with_type(client, auth, wid, pdf_bytes):
 def test_add_signer(client, auth, wid):
     resp = client.post(f"{API}/AddSigner", headers=auth, json={
         "workflow_id": wid, "email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace",
-        "order": 2, "language": "de", "phone": "+49 30 123456"})
+        "order": 2, "language": "de", "phone": "+4930123456", "signature_type": "qualified_seal",
+        "company": "Analytical Engines Ltd", "job_title": "Programmer"})
     assert resp.status_code == 201
     s = resp.get_json()
     assert uuid.UUID(s["signer_id"]).version == 4
     assert (s["email"], s["first_name"], s["last_name"], s["order"], s["language"], s["phone"]) == \
-        ("ada@example.com", "Ada", "Lovelace", 2, "de", "+49 30 123456")
+        ("ada@example.com", "Ada", "Lovelace", 2, "de", "+4930123456")
+    assert (s["signature_type"], s["company"], s["job_title"]) == \
+        ("qualified_seal", "Analytical Engines Ltd", "Programmer")
+    shown = client.get(f"{API}/GetWorkflow?workflow_id={wid}", headers=auth).get_json()["signers"][0]
+    assert (shown["phone"], shown["signature_type"], shown["company"], shown["job_title"]) == \
+        ("+4930123456", "qualified_seal", "Analytical Engines Ltd", "Programmer")
     assert s["status"] == "pending" and s["workflow_id"] == wid
     url = urlparse(s["signing_url"])
     assert url.scheme == "http" and url.path.startswith("/sign/")
@@ -108,8 +114,11 @@ def test_add_signer(client, auth, wid):
 
 
 def test_add_signer_duplicate_email_is_409(client, auth, wid):
-    assert client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "a@example.com"}, headers=auth).status_code == 201
-    resp = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "A@Example.com"}, headers=auth)
+    phone = "+4915112345678"
+    assert client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "a@example.com", "phone": phone},
+                       headers=auth).status_code == 201
+    resp = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "A@Example.com", "phone": phone},
+                       headers=auth)
     assert resp.status_code == 409
     assert resp.get_json()["error"]["code"] == "duplicate_signer"
 
@@ -117,7 +126,8 @@ def test_add_signer_duplicate_email_is_409(client, auth, wid):
 def test_sequential_signers_get_increasing_order(client, auth):
     wid = client.post(f"{API}/AddWorkflow", json={"name": "S", "signing_order": "sequential"},
                       headers=auth).get_json()["workflow_id"]
-    orders = [client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": f"{i}@example.com"},
+    orders = [client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": f"{i}@example.com",
+                                                     "phone": "+4915112345678"},
                           headers=auth).get_json()["order"] for i in range(3)]
     assert orders == [1, 2, 3]
 
@@ -129,11 +139,42 @@ def test_sequential_signers_get_increasing_order(client, auth):
     ({"order": "first"}, "order"),
     ({"language": "english!"}, "language"),
     ({"phone": "call me"}, "phone"),
+    ({"phone": "+49 151 12345678"}, "phone"),  # E.164 has no spaces
+    ({"phone": "015112345678"}, "phone"),  # no country code
+    ({"phone": "+0151123456"}, "phone"),  # country codes never start with 0
+    ({"phone": "+1234567890123456"}, "phone"),  # 16 digits: E.164 allows 15
+    ({"phone": None}, "phone"),
+    ({"phone": 4915112345678}, "phone"),
+    ({"signature_type": "simple_signature"}, "signature_type"),  # SIGN8 has no simple level
+    ({"signature_type": "Advanced_Signature"}, "signature_type"),
+    ({"signature_type": None}, "signature_type"),
+    ({"company": "x" * 256}, "company"),
+    ({"job_title": "a\x00b"}, "job_title"),
 ])
 def test_add_signer_invalid_fields(client, auth, wid, body, field):
-    resp = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "ok@example.com", **body}, headers=auth)
+    resp = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "ok@example.com",
+                                                 "phone": "+4915112345678", **body}, headers=auth)
     assert resp.status_code == 422
-    assert field in resp.get_json()["error"]["fields"]
+    err = resp.get_json()["error"]
+    assert err["code"] == "validation_error" and list(err["fields"]) == [field]
+    assert err["message"] == f"Invalid fields: {field}."
+
+
+def test_add_signer_without_phone_is_422_for_every_signature_type(client, auth, wid):
+    for signature_type in ("advanced_signature", "qualified_signature", "advanced_seal", "qualified_seal"):
+        resp = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": f"{signature_type}@example.com",
+                                                     "signature_type": signature_type}, headers=auth)
+        assert resp.status_code == 422, signature_type
+        assert resp.get_json() == {"error": {"code": "validation_error", "message": "Invalid fields: phone.",
+                                             "fields": {"phone": ["Missing data for required field."]}}}
+
+
+def test_signature_type_defaults_to_advanced_signature(client, auth, wid):
+    resp = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "d@example.com",
+                                                 "phone": "+4915112345678"}, headers=auth)
+    s = resp.get_json()
+    assert resp.status_code == 201
+    assert (s["signature_type"], s["company"], s["job_title"]) == ("advanced_signature", None, None)
 
 
 def signature_body(draft, **over):
@@ -207,6 +248,6 @@ def test_parts_bump_workflow_updated_at(client, auth, app, draft):
     wid = draft["workflow"]["workflow_id"]
     before = client.get(f"{API}/GetWorkflow?workflow_id={wid}", headers=auth).get_json()["updated_at"]
     app.extensions["sign8"].clock.advance(60, draft["workflow"]["organization_id"])
-    client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "late@example.com"}, headers=auth)
+    client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "late@example.com", "phone": "+4915112345678"}, headers=auth)
     after = client.get(f"{API}/GetWorkflow?workflow_id={wid}", headers=auth).get_json()["updated_at"]
     assert after > before

@@ -111,7 +111,7 @@ def test_start_names_what_is_missing(client, auth, pdf_bytes):
     err = resp.get_json()["error"]
     assert err["code"] == "workflow_incomplete"
     assert "no file" in err["missing"] and "no signer" in err["missing"]
-    client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "lonely@example.com"}, headers=auth)
+    client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": "lonely@example.com", "phone": "+4915112345678"}, headers=auth)
     err = client.post(f"{API}/StartWorkflow", json={"workflow_id": wid}, headers=auth).get_json()["error"]
     assert "no signer" not in err["missing"]
     assert any("lonely@example.com" in m and "signature" in m for m in err["missing"])
@@ -119,7 +119,7 @@ def test_start_names_what_is_missing(client, auth, pdf_bytes):
 
 @pytest.mark.parametrize("op, body", [
     ("AddFile", {"file_name": "x.pdf", "content_type": "application/pdf", "data": "JVBERi0="}),
-    ("AddSigner", {"email": "late@example.com"}),
+    ("AddSigner", {"email": "late@example.com", "phone": "+4915112345678"}),
     ("AddSignature", {"file_id": "F", "signer_id": "S", "page": 1, "x": 1, "y": 1, "width": 10, "height": 10}),
     ("AddAnnotation", {"file_id": "F", "page": 1, "x": 1, "y": 1, "text": "late"}),
     ("StartWorkflow", {}),

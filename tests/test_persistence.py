@@ -25,7 +25,7 @@ def write_everything(url: str, auth: dict, pdf: bytes) -> dict:
     wid = started["workflow_id"]
     f = post("AddFile", workflow_id=wid, file_name="c.pdf", content_type="application/pdf",
              data=base64.b64encode(pdf).decode())
-    s = post("AddSigner", workflow_id=wid, email="p@example.com")
+    s = post("AddSigner", workflow_id=wid, email="p@example.com", phone="+4915112345678")
     post("AddSignature", workflow_id=wid, file_id=f["file_id"], signer_id=s["signer_id"], page=2, x=1, y=2,
          width=3, height=4)
     post("AddAnnotation", workflow_id=wid, file_id=f["file_id"], page=1, x=5, y=6, text="note")

@@ -13,7 +13,7 @@ def _draft(mock, pdf_bytes, **fields):
     wf = mock.api("AddWorkflow", {"name": "Plugin", **fields})
     f = mock.api("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "a.pdf",
                              "data": base64.b64encode(pdf_bytes).decode()})
-    s = mock.api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "p@example.com"})
+    s = mock.api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "p@example.com", "phone": "+4915112345678"})
     mock.api("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": s["signer_id"],
                               "page": 1, "x": 1, "y": 1, "width": 100, "height": 40})
     mock.api("StartWorkflow", {"workflow_id": wf["workflow_id"]})

@@ -7,7 +7,8 @@ def test_refusal_sends_a_webhook(sign8_mock):
     wf = api("AddWorkflow", {"name": "Lease"})
     f = api("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "lease.pdf",
                         "data": base64.b64encode(sign8_mock.sample_pdf()).decode()})
-    signer = api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "ann@example.com"})
+    signer = api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "ann@example.com",
+                               "phone": "+4915112345678"})
     api("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": signer["signer_id"],
                          "page": 1, "x": 72, "y": 600, "width": 180, "height": 50})
     api("StartWorkflow", {"workflow_id": wf["workflow_id"]})

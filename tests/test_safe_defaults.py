@@ -87,7 +87,8 @@ def test_signing_tokens_are_long_and_distinct(client, auth):
     wid = client.post(f"{API}/AddWorkflow", json={"name": "t"}, headers=auth).get_json()["workflow_id"]
     tokens = []
     for i in range(20):
-        signer = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": f"{i}@example.com"},
+        signer = client.post(f"{API}/AddSigner", json={"workflow_id": wid, "email": f"{i}@example.com",
+                                                                  "phone": "+4915112345678"},
                              headers=auth).get_json()
         token = signer["signing_url"].rsplit("/sign/", 1)[1]
         assert re.fullmatch(r"[A-Za-z0-9_-]+", token)

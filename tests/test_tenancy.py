@@ -55,7 +55,7 @@ def foreign_calls(a: dict, b: dict) -> list[tuple[str, str, dict]]:
         ("POST", "CancelWorkflow", {"workflow_id": a["draft_id"]}),
         ("POST", "AddWorkflow", {"name": "x", "interface_id": a["interface"]["interface_id"]}),
         ("POST", "AddFile", {"workflow_id": a["draft_id"], "file_name": "x.pdf", "data": "JVBERi0xLjQK"}),
-        ("POST", "AddSigner", {"workflow_id": a["draft_id"], "email": "intruder@example.com"}),
+        ("POST", "AddSigner", {"workflow_id": a["draft_id"], "email": "intruder@example.com", "phone": "+4915112345678"}),
         ("POST", "AddSignature", {"workflow_id": a["draft_id"], "file_id": a["file_id"],
                                   "signer_id": a["signers"][0]["signer_id"], **sig}),
         ("POST", "AddSignature", {"workflow_id": b["draft_id"], "file_id": a["file_id"],
@@ -181,7 +181,7 @@ def test_each_kind_of_foreign_id_in_each_id_parameter_is_404(client, tenants, ki
     ids = {**a, "signer_id": a["signers"][0]["signer_id"], "interface_id": a["interface"]["interface_id"]}
     before = snapshot(client, a)
     for method, op, param in ID_PARAMETERS:
-        args = {param: ids[kind], **({"email": "x@example.com"} if op == "AddSigner" else {})}
+        args = {param: ids[kind], **({"email": "x@example.com", "phone": "+4915112345678"} if op == "AddSigner" else {})}
         resp = call(client, method, op, args, b["headers"])
         assert resp.status_code == 404, (op, param, kind, resp.get_json())
     assert snapshot(client, a) == before

@@ -99,7 +99,8 @@ class Client:
         out = []
         for i in range(signers):
             sg = self.call("AddSigner", {"workflow_id": wid, "email": f"signer{i}@example.com",
-                                         "first_name": f"Signer{i}", "last_name": "Bench"}, 201)
+                                         "first_name": f"Signer{i}", "last_name": "Bench",
+                                         "phone": "+4915112345678"}, 201)
             self.call("AddSignature", {"workflow_id": wid, "file_id": f["file_id"],
                                        "signer_id": sg["signer_id"], "page": 1, "x": 10,
                                        "y": 10 + 60 * i, "width": 100, "height": 40}, 201)

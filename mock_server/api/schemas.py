@@ -8,9 +8,13 @@ from marshmallow import ValidationError, fields, validate
 
 from .schema_base import BaseSchema, ResponseSchema
 
-from ..domain.defaults import SIGNER_STATUSES, SIGNING_ORDERS, WORKFLOW_STATUSES
+from ..domain.defaults import (DEFAULT_SIGNATURE_TYPE, SIGNATURE_TYPES, SIGNER_STATUSES, SIGNING_ORDERS,
+                               WORKFLOW_STATUSES)
 
 HEX_COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Must be a colour in the form #RRGGBB.")
+E164 = validate.Regexp(r"^\+[1-9][0-9]{6,14}$",
+                      error="Must be a phone number in E.164 form: +, country code and number, no spaces "
+                            "(e.g. +4915112345678).")
 POSITION_NOTE = "PDF points (1/72 inch), measured from the top-left corner of the page."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -96,7 +100,14 @@ class AddSignerArgs(BaseSchema):
     order = fields.Integer(validate=validate.Range(min=1, max=1000), allow_none=True,
                            metadata={"description": "Signing group (1 = first). Sequential default: after the last signer."})
     language = fields.String(validate=validate.Regexp(r"^[a-z]{2}(-[A-Z]{2})?$"), allow_none=True)
-    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 ()-]{3,32}$"), allow_none=True)
+    phone = fields.String(required=True, validate=E164, metadata={
+        "description": "Mobile number in E.164 form (+ country code, no spaces), e.g. +4915112345678. SIGN8 "
+                       "requires it for every signature type (the one-time code goes to it by SMS)."})
+    signature_type = fields.String(validate=validate.OneOf(SIGNATURE_TYPES), load_default=DEFAULT_SIGNATURE_TYPE,
+                                   metadata={"description": "How this signer signs: advanced or qualified "
+                                                            "signature, advanced or qualified seal."})
+    company = Text(255, allow_none=True)
+    job_title = Text(255, allow_none=True)
 
 
 class PositionMixin(BaseSchema):
@@ -205,6 +216,9 @@ class SignerSchema(ResponseSchema):
     order = fields.Integer(required=True)
     language = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    signature_type = fields.String(validate=validate.OneOf(SIGNATURE_TYPES))
+    company = fields.String(allow_none=True)
+    job_title = fields.String(allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(SIGNER_STATUSES))
     signing_url = fields.String(required=True)
     signed_at = Timestamp(allow_none=True)

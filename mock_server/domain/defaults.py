@@ -16,6 +16,9 @@ WORKFLOW_STATUSES = ("draft", "in_progress", "completed", "refused", "expired", 
 FINAL_STATUSES = frozenset({"completed", "refused", "expired", "cancelled"})
 SIGNER_STATUSES = ("pending", "signed", "refused")
 SIGNING_ORDERS = ("parallel", "sequential")
+# SIGN8's four signature types (support.sign8.eu/portal/en/kb/articles/workflows-without-template); no simple level.
+SIGNATURE_TYPES = ("advanced_signature", "qualified_signature", "advanced_seal", "qualified_seal")
+DEFAULT_SIGNATURE_TYPE = "advanced_signature"
 EVENTS = ("workflowRefused", "workflowExpired")
 
 

@@ -53,7 +53,8 @@ class Writer(threading.Thread):
                                       "data": base64.b64encode(pdf).decode()}, expect=201).json()
         self.acked["workflows"][wid]["files"][f["file_id"]] = hashlib.sha256(pdf).hexdigest()
         for n in range(self.rng.randint(1, 3)):
-            s = self.api.post("AddSigner", {"workflow_id": wid, "email": f"s{n}@example.com"}, expect=201).json()
+            s = self.api.post("AddSigner", {"workflow_id": wid, "email": f"s{n}@example.com",
+                                            "phone": "+4915112345678"}, expect=201).json()
             self.acked["workflows"][wid]["signers"].add(s["signer_id"])
 
 
