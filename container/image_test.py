@@ -342,7 +342,8 @@ def walk_flow(client: Client, receiver: Receiver, pdf: bytes) -> dict:
     wid = wf["workflow_id"]
     f = client.api("AddFile", {"workflow_id": wid, "file_name": "lease.pdf", "content_type": "application/pdf",
                                "data": base64.b64encode(pdf).decode()})
-    signer = client.api("AddSigner", {"workflow_id": wid, "email": "ann@example.com", "first_name": "Ann"})
+    signer = client.api("AddSigner", {"workflow_id": wid, "email": "ann@example.com", "first_name": "Ann",
+                                      "phone": "+4915112345678"})
     client.api("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": signer["signer_id"],
                                 "page": 1, "x": 72, "y": 600, "width": 180, "height": 50})
     started = client.api("StartWorkflow", {"workflow_id": wid})
