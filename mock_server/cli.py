@@ -10,10 +10,13 @@ import sys
 from . import __version__
 from .app import create_app
 from .config import from_env
-from .seed import SeedError, seed_folder
+from .messages.relay import parse_smtp_url
+from .seed import SeedError
 from .serving import GracefulStop, make_server
 from .services import Services
-from .snapshot import SnapshotError, export_state, import_state
+from .snapshot import SnapshotError
+from .storage import TABLES, Store, StoreError
+from .storage.repair import repair_store
 
 log = logging.getLogger("sign8_mock")
 
@@ -23,6 +26,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fixtures", help="fixtures folder: organizations.json and seed/ (env SIGN8_MOCK_FIXTURES)")
     parser.add_argument("--organizations-file", dest="organizations_file",
                         help="organizations JSON (env SIGN8_MOCK_ORGANIZATIONS_FILE)")
+
+
+def _smtp_url(value: str) -> str:
+    try:
+        parse_smtp_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", dest="public_url", help="base of signing links (env SIGN8_MOCK_PUBLIC_URL)")
     serve.add_argument("--admin-token", dest="admin_token", help="token every /_mock call must carry (env SIGN8_MOCK_ADMIN_TOKEN)")
     serve.add_argument("--threads", type=int, help="waitress worker threads (env SIGN8_MOCK_THREADS; default 8)")
+    serve.add_argument("--smtp-url", dest="smtp_url", type=_smtp_url,
+                       help="also send every captured e-mail to smtp://host:port, e.g. Mailpit (env SIGN8_MOCK_SMTP_URL)")
     for name in ("seed", "reset"):
         p = sub.add_parser(name, help=f"{name} the database")
         _common(p)
@@ -45,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="replace the database with a snapshot file")
     _common(imp)
     imp.add_argument("file")
+    for name, text in (("check", "check the database's files; exit 2 naming a damaged one"),
+                       ("repair", "keep every intact record, move damaged files aside, write a fresh snapshot")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--db", help="TinyDB file (env SIGN8_MOCK_DB; default data/sign8-mock.json)")
     sub.add_parser("routes", help="print the endpoint table")
     return parser
 
@@ -59,14 +76,41 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # waitress warns "Task queue depth is N" on every queued request under load: noise that costs time.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # pypdf warns about every oddity of a malformed upload, which the API already answers with a 422.
+    # Set here, in the command, never at import: a user's test process keeps its own logging.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     command = args.command or "serve"
     if args.command is None:
         args = build_parser().parse_args(["serve"])
-    if command == "serve":
-        return serve(_settings(args))
-    if command == "routes":
-        return routes()
-    return offline_command(command, args)
+    try:
+        if command == "serve":
+            return serve(_settings(args))
+        if command == "routes":
+            return routes()
+        if command in ("check", "repair"):
+            return check_or_repair(_settings(args).db, repair=command == "repair")
+        return offline_command(command, args)
+    except StoreError as exc:
+        # One line a person can act on, never a traceback: which file, where, and what to do.
+        print(f"sign8-mock: {exc}", file=sys.stderr)
+        return 2
+
+
+def check_or_repair(db: str, repair: bool) -> int:
+    """Check (or repair) a database's snapshot and journals without serving it."""
+    if db == ":memory:":
+        print("sign8-mock: an in-memory database has no files to check.", file=sys.stderr)
+        return 2
+    if not repair:
+        store = Store(db, TABLES, lock=False)
+        store.close(compact=False)
+        print(f"{db}: ok ({', '.join(f'{t} {store.count(t)}' for t in store.tables())})")
+        return 0
+    moved = repair_store(db, TABLES)
+    for original, aside, problem in moved:
+        print(f"{original}: {problem}; moved aside to {aside}")
+    print(f"{db}: repaired; every intact record kept" if moved else f"{db}: nothing to repair")
+    return 0
 
 
 def serve(settings) -> int:
@@ -80,7 +124,7 @@ def serve(settings) -> int:
     port = server.effective_port
     services.bind(settings.host, port)
     if settings.fixtures:
-        seed_folder(services, settings.fixtures)
+        services.seed(settings.fixtures)
     services.start()
     print(banner(services, port), flush=True)
 
@@ -106,6 +150,8 @@ def banner(services, port: int) -> str:
              f"  Dashboard:  {url}/_mock/",
              f"  Database:   {'in memory' if services.store.in_memory else services.store.path}",
              f"  Auth mode:  {s.auth}"]
+    if s.smtp_url:
+        lines.append(f"  SMTP relay: {services.messages.relay.display}   (captured e-mails: {url}/_mock/messages/inbox)")
     for org in services.organizations.all():
         if not org.get("known"):
             continue
@@ -139,7 +185,7 @@ def offline_command(command: str, args) -> int:
         if command == "seed":
             folder = settings.fixtures or "fixtures"
             try:
-                counts = seed_folder(services, folder)
+                counts = services.seed(folder)
             except (SeedError, ValueError, KeyError, OSError) as exc:
                 print(f"error: cannot seed from {folder}: {exc!r}", file=sys.stderr)
                 return 2
@@ -147,7 +193,7 @@ def offline_command(command: str, args) -> int:
         elif command == "reset":
             print(json.dumps({"removed": services.reset()}))
         elif command == "export":
-            state = export_state(services)
+            state = services.export_snapshot(None)
             text = json.dumps(state, indent=1)
             if args.file == "-":
                 sys.stdout.write(text + "\n")
@@ -157,7 +203,7 @@ def offline_command(command: str, args) -> int:
         elif command == "import":
             with open(args.file, encoding="utf-8") as fh:
                 try:
-                    counts = import_state(services, json.load(fh))
+                    counts = services.import_snapshot(None, json.load(fh))
                 except (SnapshotError, ValueError) as exc:
                     print(f"error: {exc}", file=sys.stderr)
                     return 2

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "SIGN8_MOCK_"
@@ -31,7 +31,7 @@ class Settings:
     threads: int = 16
     log_level: str = "info"
     scheduler: bool = True
-    extra: dict = field(default_factory=dict)
+    smtp_url: str | None = None  # smtp://host:port: also send every captured e-mail there (Mailpit, MailHog)
 
     @property
     def in_memory(self) -> bool:
@@ -76,9 +76,21 @@ def from_env(environ=None, **overrides) -> Settings:
     environ = os.environ if environ is None else environ
     values = {}
     for f in fields(Settings):
-        if f.name == "extra":
-            continue
         raw = environ.get(ENV_PREFIX + f.name.upper())
         if raw not in (None, ""):
             values[f.name] = _convert(f.name, raw)
     return Settings().with_overrides(**values).with_overrides(**overrides)
+
+
+class PublicAddress:
+    """Where this instance is reached: --public-url, else the address it really bound (known after binding)."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+
+    def bind(self, host: str, port: int) -> None:
+        self._settings = self._settings.with_overrides(host=host, port=port)
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url

@@ -118,6 +118,66 @@ class Clock:
         return self._mock.session.get(f"{self._mock.url}/_mock/clock").json()["now"]
 
 
+class CapturedMessages:
+    """The e-mails and SMS of the fixture's organization (GET /_mock/messages), waited for by polling."""
+
+    POLL_SECONDS = 0.02
+
+    def __init__(self, mock: "Sign8Mock"):
+        self._mock = mock
+
+    def all(self, **filters) -> list[dict]:
+        """This organization's messages, newest first (filters: kind, to, channel, workflow_id, signer_id)."""
+        resp = self._mock.session.get(f"{self._mock.url}/_mock/messages", params=filters)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+    def wait_for(self, kind: str, to: str | None = None, timeout: float = 5.0, count: int = 1, **filters) -> dict:
+        """Block until `count` messages of this kind (to this address or phone) exist; return the count-th, oldest first."""
+        wanted = {"kind": kind, **({"to": to} if to else {}), **filters}
+        deadline = time.monotonic() + timeout
+        while True:
+            found = list(reversed(self.all(**wanted)))
+            if len(found) >= count:
+                return found[count - 1]
+            if time.monotonic() >= deadline:
+                seen = [(m["kind"], m["to"]) for m in self.all()]
+                raise AssertionError(f"no {kind} message{' to ' + to if to else ''} within {timeout} s (captured: {seen})")
+            time.sleep(self.POLL_SECONDS)
+
+    def clear(self) -> int:
+        resp = self._mock.session.delete(f"{self._mock.url}/_mock/messages")
+        resp.raise_for_status()
+        return resp.json()["cleared"]
+
+    @staticmethod
+    def signing_link(message: dict) -> str:
+        """The signing link of an invitation or reminder."""
+        return signing_link(message)
+
+    @staticmethod
+    def code(message: dict) -> str:
+        """The 6-digit one-time code of a tan SMS."""
+        return code(message)
+
+
+def signing_link(message: dict) -> str:
+    """The signing link of an invitation or reminder."""
+    for link in message.get("links") or []:
+        if link.get("rel") == "sign":
+            return link["url"]
+    raise AssertionError(f"the {message.get('kind')} message {message.get('message_id')} has no signing link")
+
+
+def code(message: dict) -> str:
+    """The 6-digit one-time code of a tan SMS."""
+    import re
+    found = re.findall(r"(?<!\d)(\d{6})(?!\d)", message.get("text") or "")
+    if not found:
+        raise AssertionError(f"the {message.get('kind')} message {message.get('message_id')} has no 6-digit code")
+    return found[-1]  # the code comes after the workflow's name, which may hold digits too
+
+
 class Sign8Mock:
     """What the sign8_mock fixture gives a test: url, api_key, session, clock, webhooks, reset()."""
 
@@ -127,12 +187,11 @@ class Sign8Mock:
         self.api_key = "pytest-" + secrets.token_hex(16)
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {self.api_key}"
-        org = server.services.organizations.authenticate(self.api_key)
-        self.organization_id = org["organization_id"]
+        self.organization_id = server.services.provision(self.api_key, webhook_url=receiver.url)
         self.webhooks = receiver
         self.webhook_url = receiver.url
-        server.services.organizations.set_webhook_url(self.organization_id, receiver.url)
         self.clock = Clock(self)
+        self.messages = CapturedMessages(self)
 
     def api(self, operation: str, body: dict | None = None, **params) -> dict:
         """Call a Workflow API operation (POST with a body, else GET with params); raise on an error answer."""
@@ -157,9 +216,13 @@ class Sign8Mock:
         self.session.post(f"{self.url}/_mock/reset").raise_for_status()
         self.webhooks.clear()
 
+    def idle(self, timeout: float = 5.0) -> None:
+        """Wait until the mock has no webhook to send now and no expiry due; then nothing more will arrive by itself."""
+        if not self.server.services.idle(timeout):
+            raise AssertionError(f"the mock was still busy (webhooks or expiries due) after {timeout} s")
+
     def close(self) -> None:
         self.server.services.reset(self.organization_id)
-        self.server.app.extensions["sign8_journal"].clear(self.organization_id)
         self.session.close()
 
 

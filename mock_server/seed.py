@@ -53,7 +53,6 @@ def load_scenario(services, path: Path) -> dict:
             for doc in fresh:
                 tx.put(table, doc)
             created_counts[table] = len(fresh)
-    services.scheduler.rebuild()
     return created_counts
 
 

@@ -1,21 +1,31 @@
-"""Wire storage, the clock, the domain services and the webhook machinery together, without Flask."""
+"""One mock instance without Flask: all of its state, and one method per command (the facade every adapter calls)."""
 from __future__ import annotations
 
 import logging
+import time
+from functools import cached_property
 
-from .config import Settings
-from .domain.clock import MockClock
+from . import __version__
+from .config import PublicAddress, Settings
+from .domain.clock import MockClock, iso
+from .domain.defaults import WORKFLOW_STATUSES
+from .domain.errors import NotFound, ValidationFailed
 from .domain.lifecycle import Lifecycle
-from .domain.organizations import Organizations
-from .domain.workflows import Workflows
-from .storage import open_store
+from .domain.organizations import Organizations, organization_id_for_key
+from .domain.workflows import Workflows, token_hash
+from .inspection import FaultRules, RequestJournal
+from .messages import Messages
+from .snapshot import export_state, import_state
+from .storage import open_store, seams
 from .webhooks.dispatcher import Dispatcher
 from .webhooks.outbox import Outbox
 from .webhooks.scheduler import Scheduler
 
 log = logging.getLogger("sign8_mock")
 
-ORG_SCOPED_TABLES = ("workflows", "files", "signers", "signatures", "annotations", "interfaces", "deliveries")
+ORG_SCOPED_TABLES = ("workflows", "files", "signers", "signatures", "annotations", "interfaces", "deliveries",
+                     "messages")
+IDLE_POLL_SECONDS = 0.01
 
 
 class Services:
@@ -23,26 +33,29 @@ class Services:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = open_store(settings.db, settings.journal_compact_lines)
-        offsets = {c["scope"]: c["offset_seconds"] for c in self.store.all("clocks")}
-        self.clock = MockClock(offsets=offsets)
+        self.address = PublicAddress(settings)
+        self.store = open_store(settings.db, settings.journal_compact_lines, before_sync=seams.before_sync_from_env())
+        self.clock = MockClock(offsets={c["scope"]: c["offset_seconds"] for c in self.store.all("clocks")})
         self.organizations = Organizations(self.store, self.clock, settings.auth)
-        self.outbox = Outbox(self.store, self.clock)
-        self.workflows = Workflows(self.store, self.clock, settings)
-        self.lifecycle = Lifecycle(self.store, self.clock, self.workflows, emit=self.outbox.enqueue)
-        self.scheduler = Scheduler(self.store, self.clock, self.lifecycle)
-        self.workflows.on_change = self.scheduler.watch
         self.dispatcher = Dispatcher(self.store, settings)
-        self.outbox.listeners.append(self.dispatcher.wake)
-        self.load_known_organizations()
+        self.outbox = Outbox(self.store, self.clock, on_queued=self.dispatcher.wake)
+        self.messages = Messages(self.store, self.clock, settings, self.address)
+        self.workflows = Workflows(self.store, self.clock, settings, self.address, watch_expiry=self._watch_expiry,
+                                   messages=self.messages)
+        self.lifecycle = Lifecycle(self.store, self.clock, self.workflows, emit=self.outbox.enqueue,
+                                   messages=self.messages)
+        self.scheduler = Scheduler(self.store, self.clock, self.lifecycle)
+        self.requests = RequestJournal()
+        self.fault_rules = FaultRules()
+        self._load_known_organizations()
         self.started = False
 
     def bind(self, host: str, port: int) -> None:
         """Adopt the address actually bound (port 0 is read back after binding)."""
         self.settings = self.settings.with_overrides(host=host, port=port)
-        self.workflows.settings = self.settings
+        self.address.bind(host, port)
 
-    def load_known_organizations(self) -> None:
+    def _load_known_organizations(self) -> None:
         orgs_file = self.settings.resolved_organizations_file()
         if orgs_file is not None:
             self.organizations.load_file(orgs_file)
@@ -62,10 +75,70 @@ class Services:
         """Stop background threads and make everything durable; pending deliveries stay queued."""
         self.scheduler.stop()
         self.dispatcher.stop()
+        self.messages.stop()
         self.store.close()
         self.started = False
 
+    def idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no webhook is being sent or due now and no expiry is due; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.dispatcher.idle() and self.scheduler.idle():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(IDLE_POLL_SECONDS)
+
+    def _watch_expiry(self, workflow: dict) -> None:
+        self.scheduler.watch(workflow)
+
+    # -- who is calling ---------------------------------------------------------------------
+    def organization_of_key(self, api_key: str) -> str | None:
+        """The organization an API key acts for, without provisioning it (None: strict mode, unknown key)."""
+        org = self.organizations.find_by_key(api_key)
+        if org is not None:
+            return org["organization_id"]
+        # Open mode provisions an unknown key under this derived id on its first /api call.
+        return organization_id_for_key(api_key) if self.settings.auth == "open" else None
+
+    def organization_of_signing_token(self, token: str) -> str | None:
+        for signer in self.store.by("signers", "token_hash", token_hash(token)):
+            return signer["organization_id"]
+        return None
+
+    def provision(self, api_key: str, webhook_url: str | None = None) -> str:
+        """Make sure an organization exists for api_key (with this webhook URL); return its id."""
+        org_id = self.organizations.authenticate(api_key)["organization_id"]
+        if webhook_url is not None:
+            self.organizations.set_webhook_url(org_id, webhook_url)
+        return org_id
+
+    def health(self) -> dict:
+        return {"status": "ok", "version": __version__,
+                "storage": "memory" if self.store.in_memory else str(self.store.path),
+                "auth": self.settings.auth, "workflows": self.store.count("workflows")}
+
     # -- the clock ------------------------------------------------------------------------
+    def clock_view(self, organization_id: str | None, expired: list[dict] | None = None) -> dict:
+        return {"now": iso(self.clock.now(organization_id)), "real_now": iso(self.clock.real_now()),
+                "offset_seconds": self.clock.offset(organization_id), "organization_id": organization_id,
+                "expired": [w["workflow_id"] for w in (expired or [])]}
+
+    def advance_clock(self, organization_id: str | None, seconds: float) -> dict:
+        """Move a clock forward; what became due expires before this returns."""
+        self.clock.advance(seconds, organization_id)
+        return self._clock_changed(organization_id)
+
+    def set_clock(self, organization_id: str | None, moment) -> dict:
+        """Set a clock to a moment; it keeps running from there."""
+        self.clock.set(moment, organization_id)
+        return self._clock_changed(organization_id)
+
+    def reset_clock(self, organization_id: str | None) -> dict:
+        """Put a clock back to real time."""
+        self.clock.reset(organization_id)
+        return self._clock_changed(organization_id)
+
     def _save_clock(self) -> None:
         offsets = self.clock.offsets()
         with self.store.transaction() as tx:
@@ -75,20 +148,20 @@ class Services:
             for scope, offset in offsets.items():
                 tx.put("clocks", {"scope": scope, "offset_seconds": offset})
 
-    def clock_changed(self, organization_id: str | None) -> list[dict]:
-        """Persist the clock and expire at once what became due."""
+    def _clock_changed(self, organization_id: str | None) -> dict:
         self._save_clock()
-        return self.scheduler.expire_due_now(organization_id)
+        expired = self.scheduler.expire_due_now(organization_id)
+        return self.clock_view(organization_id, expired)
 
     # -- reset ------------------------------------------------------------------------------
     def reset(self, organization_id: str | None = None) -> dict:
-        """Forget every record (of one organization, or of all) and its clock."""
+        """Forget every record, clock, journaled request, fault rule and webhook fault (of one organization, or all)."""
         removed = {}
         with self.store.transaction() as tx:
             for table in ORG_SCOPED_TABLES:
                 key = self.store.key_field(table)
-                rows = self.store.all(table)
-                gone = [r for r in rows if organization_id is None or r.get("organization_id") == organization_id]
+                gone = [r for r in self.store.all(table)
+                        if organization_id is None or r.get("organization_id") == organization_id]
                 for r in gone:
                     tx.delete(table, r[key])
                 removed[table] = len(gone)
@@ -98,8 +171,241 @@ class Services:
                         tx.delete("organizations", org["organization_id"])
         self.clock.reset(organization_id)
         self._save_clock()
-        self.store.blobs.remove_unreferenced(self.store.referenced_blobs())
+        self.store.remove_unreferenced_blobs()
         self.scheduler.rebuild()
-        if organization_id is None:
-            self.dispatcher.faults.clear()
+        self.requests.clear(organization_id)
+        self.fault_rules.clear(organization_id)
+        self.dispatcher.faults.clear(organization_id)
         return removed
+
+    # -- webhook deliveries -------------------------------------------------------------------
+    def deliveries(self, organization_id: str | None, **filters) -> dict:
+        """Webhook deliveries with their attempts, newest first, filtered by field values."""
+        wanted = {k: str(v) for k, v in filters.items() if v is not None}
+        rows = [d for d in self.store.all("deliveries")
+                if (organization_id is None or d["organization_id"] == organization_id)
+                and all(d.get(k) == v for k, v in wanted.items())]
+        rows.sort(key=lambda d: d["seq"], reverse=True)
+        return {"total": len(rows), "items": rows}
+
+    def delivery(self, organization_id: str | None, delivery_id: str) -> dict:
+        d = self.store.get("deliveries", delivery_id)
+        if d is None or (organization_id and d["organization_id"] != organization_id):
+            raise NotFound(f"Delivery '{delivery_id}' does not exist.", code_override="delivery_not_found")
+        return d
+
+    def redeliver(self, organization_id: str | None, delivery_id: str) -> dict:
+        """Send a delivery's event again (same event_id) as a new delivery."""
+        d = self.delivery(organization_id, delivery_id)
+        with self.store.transaction() as tx:
+            return self.outbox.redeliver(tx, d)
+
+    def webhook_faults(self, organization_id: str | None) -> dict:
+        with self.dispatcher.faults.lock:
+            return self.dispatcher.faults.of(organization_id).as_dict()
+
+    def arm_webhook_faults(self, organization_id: str | None, args: dict) -> dict:
+        """Duplicate, delay or swap the next events (of this organization, or of everyone)."""
+        with self.dispatcher.faults.lock:
+            faults = self.dispatcher.faults.of(organization_id)
+            faults.arm(args)
+            return faults.as_dict()
+
+    def clear_webhook_faults(self, organization_id: str | None) -> dict:
+        self.dispatcher.faults.clear(organization_id)
+        return self.webhook_faults(organization_id)
+
+    # -- forced transitions -------------------------------------------------------------------
+    def _workflow_for_control(self, organization_id: str | None, workflow_id: str) -> dict:
+        wf = self.store.get("workflows", workflow_id)
+        if wf is None or (organization_id and wf["organization_id"] != organization_id):
+            raise NotFound(f"Workflow '{workflow_id}' does not exist.", code_override="workflow_not_found")
+        return wf
+
+    def force_expire(self, organization_id: str | None, workflow_id: str) -> dict:
+        """Expire a workflow now, whatever its expires_at (fires workflowExpired)."""
+        self._workflow_for_control(organization_id, workflow_id)
+        wf = self.lifecycle.force_expire(workflow_id)
+        self.scheduler.rebuild()
+        return wf
+
+    def force_refuse(self, organization_id: str | None, workflow_id: str, signer_id: str | None,
+                     reason: str | None) -> dict:
+        """Refuse an in_progress workflow on a signer's behalf (fires workflowRefused)."""
+        self._workflow_for_control(organization_id, workflow_id)
+        return self.lifecycle.force_refuse(workflow_id, signer_id, reason)["workflow"]
+
+    # -- request journal and fault rules ------------------------------------------------------------
+    def journaled_requests(self, organization_id: str | None, **filters) -> dict:
+        items = self.requests.query(organization_id=organization_id, **filters)
+        return {"total": len(items), "items": items}
+
+    def clear_requests(self, organization_id: str | None) -> int:
+        return self.requests.clear(organization_id)
+
+    def fault_list(self, organization_id: str | None) -> dict:
+        return {"items": self.fault_rules.all(organization_id)}
+
+    def add_fault(self, organization_id: str | None, spec: dict) -> dict:
+        """Add a rule that answers a status, waits delay_ms, or drops the connection."""
+        if not spec.get("status") and not spec.get("delay_ms") and not spec.get("drop"):
+            raise ValidationFailed("A fault rule needs at least one of status, delay_ms or drop.",
+                                   fields={"status": ["Give status, delay_ms or drop."]})
+        return self.fault_rules.add(spec, organization_id)
+
+    def remove_faults(self, organization_id: str | None, rule_id: str | None = None) -> int:
+        """Remove one rule, or every rule (of this organization, or all); return how many went."""
+        if rule_id is None:
+            return self.fault_rules.clear(organization_id)
+        if not self.fault_rules.remove(rule_id, organization_id):
+            raise NotFound(f"Fault rule '{rule_id}' does not exist.", code_override="fault_not_found")
+        return 1
+
+    def match_fault(self, method: str, path: str, organization_id: str | None) -> dict | None:
+        return self.fault_rules.match(method, path, organization_id)
+
+    # -- snapshots --------------------------------------------------------------------------------------
+    def export_snapshot(self, organization_id: str | None) -> dict:
+        """Every record and referenced file (of one organization, or all) as one JSON document."""
+        return export_state(self.store, organization_id)
+
+    def import_snapshot(self, organization_id: str | None, snapshot) -> dict:
+        """Replace the state (of one organization, or all) with a snapshot; return the record counts."""
+        counts = import_state(self.store, self.clock, snapshot, organization_id)
+        self._save_clock()
+        self.scheduler.rebuild()
+        self.store.remove_unreferenced_blobs()
+        return counts
+
+    # -- the dashboard ----------------------------------------------------------------------------------
+    def dashboard_view(self, organization_id: str | None, per_status: int, deliveries: int, requests: int) -> dict:
+        """What the dashboard shows (of one organization, or all)."""
+        orgs = [o for o in self.organizations.all() if organization_id is None or o["organization_id"] == organization_id]
+        grouped = {}
+        for status in WORKFLOW_STATUSES:
+            rows = sorted((w for w in self.store.by("workflows", "status", status)
+                           if organization_id is None or w["organization_id"] == organization_id),
+                          key=lambda w: w["created_at"], reverse=True)
+            shown = [{**wf, "signers": sorted(self.store.by("signers", "workflow_id", wf["workflow_id"]),
+                                              key=lambda s: s["order"])} for wf in rows[:per_status]]
+            grouped[status] = {"total": len(rows), "items": shown}
+        return {"organizations": [{**o, "clock": iso(self.clock.now(o["organization_id"])),
+                                   "offset": self.clock.offset(o["organization_id"])} for o in orgs],
+                "workflows": grouped,
+                "deliveries": self.deliveries(organization_id)["items"][:deliveries],
+                "requests": self.requests.query(organization_id=organization_id, limit=requests),
+                "now": iso(self.clock.now(organization_id)), "offset": self.clock.offset(organization_id)}
+
+    # -- seeding -------------------------------------------------------------------------------------
+    def seed(self, folder) -> dict:
+        """Load a fixtures folder's organizations and scenarios (records that exist are kept)."""
+        from .seed import seed_folder  # the seed module builds records with the domain: imported where used
+
+        counts = seed_folder(self, folder)
+        self.scheduler.rebuild()
+        return counts
+
+    # -- the signing journey -------------------------------------------------------------------
+    # The page's steps and the JSON actions of /sign/<token>; mock_server/signing only adapts HTTP to these.
+    @cached_property
+    def journey(self):
+        from .domain.journey import Journey
+        return Journey(self.store, self.clock, self.lifecycle, self._record_signer_message)
+
+    @cached_property
+    def page_renderer(self):
+        from .rendering import PageRenderer
+        return PageRenderer()
+
+    def _record_signer_message(self, tx, kind: str, workflow: dict, signer: dict, **details):
+        return self.messages.record(tx, kind, workflow, signer, **details)
+
+    def signing_view(self, token: str) -> dict:
+        """Everything the signing page shows for this link (raises NotFound for an unknown link)."""
+        from .domain import codes
+        from .domain.journey import current_step, done_steps, signature_type, steps_for
+        with self.store.lock:
+            signer, wf, files = self.journey.load(token)
+            wid = wf["workflow_id"]
+            signers = {s["signer_id"]: s for s in self.store.by("signers", "workflow_id", wid)}
+            fields = self.store.by("signatures", "workflow_id", wid)
+            annotations = self.store.by("annotations", "workflow_id", wid)
+            interface = self.workflows.interface_for(wf)
+            opened = set((signer.get("journey") or {}).get("opened_files") or [])
+            file_ids = [f["file_id"] for f in files]
+            waiting = wf["status"] == "in_progress" and signer["status"] == "pending" and \
+                not self.lifecycle.turn_of(signer, wf)
+            docs = []
+            for f in files:
+                own = [x for x in fields if x["file_id"] == f["file_id"] and x["signer_id"] == signer["signer_id"]]
+                others = [{**x, "signer_name": _person(signers.get(x["signer_id"]))}
+                          for x in fields if x["file_id"] == f["file_id"] and x["signer_id"] != signer["signer_id"]]
+                docs.append({**f, "opened": f["file_id"] in opened, "own_fields": own, "other_fields": others,
+                             "annotations": [a for a in annotations if a["file_id"] == f["file_id"]]})
+            return {"token": token, "signer": signer, "workflow": wf, "interface": interface, "files": docs,
+                    "signature_type": signature_type(signer), "steps": steps_for(wf, signer),
+                    "done": done_steps(wf, signer, file_ids), "step": current_step(wf, signer, file_ids),
+                    "code_state": codes.public(signer.get("tan")), "waiting": waiting,
+                    "can_act": wf["status"] == "in_progress" and signer["status"] == "pending" and not waiting,
+                    "password_protected": bool(wf.get("password_hash"))}
+
+    def document_view(self, token: str, file_id: str) -> dict:
+        """The page view of one document: record that the signer opened it, with its page sizes in points."""
+        opened = self.journey.open_document(token, file_id)
+        view = self.signing_view(token)
+        doc = next(d for d in view["files"] if d["file_id"] == file_id)
+        meta, body = self.workflows.file_content(opened["workflow"]["organization_id"], file_id)
+        sizes = self.page_renderer.sizes(meta["sha256"], lambda: body)
+        return {**view, "document": {**doc, "page_sizes": sizes}}
+
+    def signing_file(self, token: str, file_id: str) -> tuple[dict, bytes]:
+        """A file of the link's workflow, or its interface's icon or logo."""
+        signer, wf, files = self.journey.load(token)
+        interface = self.workflows.interface_for(wf)
+        allowed = {f["file_id"] for f in files} | {interface["icon_file_id"], interface["logo_file_id"]}
+        if file_id not in allowed:
+            raise NotFound("No such file in this workflow.", code_override="file_not_found")
+        return self.workflows.file_content(wf["organization_id"], file_id)
+
+    def page_image(self, token: str, file_id: str, page: int) -> bytes:
+        """PNG of one page of a document of the link's workflow (rendered once, then cached)."""
+        signer, wf, files = self.journey.load(token)
+        f = self.journey.file_of(wf, file_id)
+        if not 1 <= page <= f["page_count"]:
+            raise NotFound(f"The document has {f['page_count']} pages.", code_override="page_not_found")
+        return self.page_renderer.png(f["sha256"], page,
+                                      lambda: self.workflows.file_content(wf["organization_id"], file_id)[1])
+
+    def accept_terms(self, token: str, terms: bool, privacy: bool, ip=None, user_agent=None) -> dict:
+        return self.journey.accept_terms(token, terms, privacy, ip, user_agent)
+
+    def enter_password(self, token: str, password, ip=None, user_agent=None) -> dict:
+        return self.journey.enter_password(token, password, ip, user_agent)
+
+    def confirm_details(self, token: str, ip=None, user_agent=None) -> dict:
+        return self.journey.confirm_details(token, ip, user_agent)
+
+    def finish_documents(self, token: str, ip=None, user_agent=None) -> dict:
+        return self.journey.finish_documents(token, ip, user_agent)
+
+    def confirm_identity(self, token: str, ip=None, user_agent=None) -> dict:
+        return self.journey.confirm_identity(token, ip, user_agent)
+
+    def send_code(self, token: str, ip=None, user_agent=None) -> dict:
+        return self.journey.send_code(token, ip, user_agent)
+
+    def sign(self, token: str, password=None, code=None, on_page: bool = False, ip=None, user_agent=None) -> dict:
+        """Sign: on the page after every step and with the code; as JSON with the password when one is set."""
+        self.journey.check_before_signing(token, password, code, on_page, ip, user_agent)
+        return self.lifecycle.sign(token, ip, user_agent)
+
+    def refuse(self, token: str, reason: str | None = None, ip=None, user_agent=None) -> dict:
+        """Reject the signing process (at any step; no password needed)."""
+        return self.lifecycle.refuse(token, reason, ip, user_agent)
+
+
+def _person(signer: dict | None) -> str:
+    if not signer:
+        return ""
+    name = " ".join(p for p in (signer.get("first_name"), signer.get("last_name")) if p)
+    return name or signer["email"]

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 from mock_server.app import create_app
 from mock_server.domain.clock import iso
-from mock_server.control.journal import BODY_LIMIT, RequestJournal, journal_of
+from mock_server.control.journal import BODY_LIMIT
+from mock_server.inspection import RequestJournal
 from mock_server.domain.organizations import organization_id_for_key
 
 
@@ -116,8 +117,8 @@ def test_the_ring_buffer_is_bounded():
 def test_each_app_has_its_own_journal(app):
     other = create_app({"db": ":memory:"}, start_background=False)
     other.test_client().get("/_mock/health")
-    assert journal_of(other) is not journal_of(app)
-    assert journal_of(app).query() == []
+    assert other.extensions["sign8"].requests is not app.extensions["sign8"].requests
+    assert app.extensions["sign8"].requests.query() == []
 
 
 def test_snapshot_bodies_are_never_journaled(client, auth):

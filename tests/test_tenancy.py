@@ -129,7 +129,7 @@ def test_signing_token_only_sees_its_own_workflow_files(client, tenants):
     for foreign in (b["file_id"], str(uuid.uuid4())):
         resp = client.get(f"/sign/{token}/files/{foreign}", headers=JSON)
         assert resp.status_code == 404
-        assert resp.get_json()["error"]["code"] == "not_found"
+        assert resp.get_json()["error"]["code"] == "file_not_found"
 
 
 def test_signing_token_acts_only_on_its_own_workflow(client, tenants):

@@ -1,7 +1,7 @@
 """The /_mock control API, its static assets (Swagger UI), the request journal, fault injection and the dashboard."""
 from flask import send_from_directory
 
-from . import dashboard, faults, journal, views
+from . import dashboard, faults, journal, messages, views
 
 
 def init_app(app, api, swagger_ui_dir) -> None:
@@ -10,16 +10,9 @@ def init_app(app, api, swagger_ui_dir) -> None:
     faults.init_app(app)
     api.register_blueprint(views.blp)
     api.register_blueprint(dashboard.blp)
-    app.extensions.setdefault("sign8_reset_hooks", []).append(lambda org: _after_reset(app, org))
+    api.register_blueprint(messages.blp)
 
     # Swagger UI's assets come from the swagger-ui-bundle package: the machines are offline.
     @app.route("/_mock/static/swagger-ui/<path:filename>")
     def swagger_ui_asset(filename):
         return send_from_directory(swagger_ui_dir, filename)
-
-
-def _after_reset(app, organization_id) -> None:
-    """Forget journaled requests too; a full reset also removes the fault rules (like WireMock's reset)."""
-    journal.journal_of(app).clear(organization_id)
-    if organization_id is None:
-        faults.rules_of(app).clear()

@@ -1,19 +1,15 @@
 """The dashboard at /_mock/: one server-rendered page of what an integration did, with a few action forms."""
 from __future__ import annotations
 
-from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..domain.clock import iso
-from ..domain.defaults import WORKFLOW_STATUSES
-from ..domain.errors import NotFound
 from . import views
-from .journal import journal_of
 
 blp = Blueprint("mock_dashboard", __name__, url_prefix="/_mock", template_folder="templates",
                 description="The dashboard (HTML) and the small form endpoints its buttons post to; each redirects "
-                            "back to /_mock/ with 303.")
+                            "back to /_mock/ with 303. With an API key they show and act on that organization only.")
 blp.before_request(views.control_auth)
 
 PER_STATUS = 50
@@ -41,21 +37,12 @@ def _redacted(key: str | None) -> str:
 
 
 def _back():
-    # Keep the admin token on the way back, or the page would answer 401 after the redirect.
-    token = request.args.get("admin_token")
-    return redirect(url_for("mock_dashboard.page", **({"admin_token": token} if token else {})), code=303)
+    return redirect(url_for("mock_dashboard.page"), code=303)
 
 
-def _workflows(svc) -> dict:
-    grouped = {}
-    for status in WORKFLOW_STATUSES:
-        rows = sorted(svc.store.by("workflows", "status", status), key=lambda w: w["created_at"], reverse=True)
-        shown = []
-        for wf in rows[:PER_STATUS]:
-            signers = sorted(svc.store.by("signers", "workflow_id", wf["workflow_id"]), key=lambda s: s["order"])
-            shown.append({**wf, "signers": signers})
-        grouped[status] = {"total": len(rows), "items": shown}
-    return grouped
+def _target_org(form) -> str | None:
+    """An API key scopes the action to its organization; only the operator (no key) may pick one."""
+    return views.caller_org() or form["organization_id"].strip() or None
 
 
 @blp.route("/", methods=["GET"])
@@ -63,15 +50,11 @@ def _workflows(svc) -> dict:
 @views.errors()
 def page():
     """Show organizations, workflows by status with signing links, webhook deliveries and recent requests."""
-    svc = views.services()
-    orgs = [{**o, "api_key": _redacted(o.get("api_key")), "webhook_secret": "set" if o.get("webhook_secret") else "",
-             "clock": iso(svc.clock.now(o["organization_id"])), "offset": svc.clock.offset(o["organization_id"])}
-            for o in sorted(svc.organizations.all(), key=lambda o: (not o.get("known"), o["name"]))]
-    deliveries = sorted(svc.store.all("deliveries"), key=lambda d: d["seq"], reverse=True)[:DELIVERIES]
-    html = render_template(
-        "dashboard.html", orgs=orgs, workflows=_workflows(svc), deliveries=deliveries,
-        requests=journal_of(current_app).query(limit=REQUESTS), now=iso(svc.clock.now()),
-        offset=svc.clock.offset(None), admin_token=request.args.get("admin_token"))
+    view = views.services().dashboard_view(views.caller_org(), PER_STATUS, DELIVERIES, REQUESTS)
+    orgs = [{**o, "api_key": _redacted(o.get("api_key")), "webhook_secret": "set" if o.get("webhook_secret") else ""}
+            for o in sorted(view["organizations"], key=lambda o: (not o.get("known"), o["name"]))]
+    html = render_template("dashboard.html", orgs=orgs, workflows=view["workflows"], deliveries=view["deliveries"],
+                           requests=view["requests"], now=view["now"], offset=view["offset"])
     return make_response(html, 200, {"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -81,10 +64,7 @@ def page():
 @views.errors()
 def advance(form):
     """Advance the clock (global, or one organization's) and expire what became due."""
-    svc = views.services()
-    org = form["organization_id"].strip() or None
-    svc.clock.advance(form["seconds"], org)
-    svc.clock_changed(org)
+    views.services().advance_clock(_target_org(form), form["seconds"])
     return _back()
 
 
@@ -93,11 +73,8 @@ def advance(form):
 @blp.response(303, description="Back to the dashboard.")
 @views.errors()
 def reset(form):
-    """Reset everything, or one organization."""
-    org = form["organization_id"].strip() or None
-    views.services().reset(org)
-    for hook in current_app.extensions.get("sign8_reset_hooks", []):
-        hook(org)
+    """Reset everything, or one organization (always the API key's, when one is given)."""
+    views.services().reset(_target_org(form))
     return _back()
 
 
@@ -107,10 +84,5 @@ def reset(form):
 @views.errors(404)
 def redeliver(form):
     """Queue a webhook delivery's event again."""
-    svc = views.services()
-    d = svc.store.get("deliveries", str(form["delivery_id"]))
-    if d is None:
-        raise NotFound(f"Delivery '{form['delivery_id']}' does not exist.", code_override="delivery_not_found")
-    with svc.store.transaction() as tx:
-        svc.outbox.redeliver(tx, d)
+    views.services().redeliver(views.caller_org(), str(form["delivery_id"]))
     return _back()

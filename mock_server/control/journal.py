@@ -1,83 +1,27 @@
-"""The request journal (like WireMock's): every request the mock served, newest last, in a bounded ring buffer."""
+"""Record every request the mock served into the instance's request journal (Flask hooks only)."""
 from __future__ import annotations
 
-import fnmatch
-import itertools
-import threading
+import re
 import time
-from collections import deque
 from datetime import datetime, timezone
 
 from flask import current_app, g, request
 
 from ..api.credentials import api_key_of
-from ..domain.clock import iso, parse_iso
-from ..domain.organizations import organization_id_for_key
-from ..domain.workflows import token_hash
+from ..domain.clock import iso
 
-DEFAULT_CAPACITY = 5000
 BODY_LIMIT = 2048
 REDACTED_HEADERS = {"authorization", "x-api-key", "x-admin-token", "cookie", "set-cookie"}
+REDACTED_QUERY = {"admin_token", "api_key", "apikey", "key", "token", "access_token", "password", "code"}
 # The journal's own endpoint and static assets would only drown the calls an integrator made.
 UNJOURNALED_PREFIXES = ("/_mock/static/", "/sign/_static/")
 UNJOURNALED_PATHS = {"/_mock/requests"}
 SECRET_BODY_PATHS = {"/_mock/snapshot"}
-
-
-class RequestJournal:
-    """Keep the last `capacity` requests; thread-safe; one per app."""
-
-    def __init__(self, capacity: int = DEFAULT_CAPACITY):
-        self.capacity = capacity
-        self._entries: deque[dict] = deque(maxlen=capacity)
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-
-    def add(self, entry: dict) -> dict:
-        with self._lock:
-            entry["id"] = next(self._ids)
-            self._entries.append(entry)
-        return entry
-
-    def clear(self, organization_id: str | None = None) -> int:
-        """Forget every entry (or one organization's); return how many went."""
-        with self._lock:
-            before = len(self._entries)
-            if organization_id is None:
-                self._entries.clear()
-            else:
-                kept = [e for e in self._entries if e.get("organization_id") != organization_id]
-                self._entries = deque(kept, maxlen=self.capacity)
-            return before - len(self._entries)
-
-    def query(self, path=None, method=None, status=None, since=None, organization_id=None,
-              violations=False, limit=None) -> list[dict]:
-        """Return matching entries, newest first."""
-        with self._lock:
-            rows = list(self._entries)
-        since_dt = since if since is None or isinstance(since, datetime) else parse_iso(since)
-        out = []
-        for e in reversed(rows):
-            if path and not (e["path"] == path or fnmatch.fnmatchcase(e["path"], path)):
-                continue
-            if method and e["method"] != method.upper():
-                continue
-            if status is not None and e["status"] != status:
-                continue
-            if since_dt is not None and parse_iso(e["time"]) < since_dt:
-                continue
-            if organization_id and e.get("organization_id") != organization_id:
-                continue
-            if violations and not e.get("violation"):
-                continue
-            out.append(e)
-            if limit and len(out) >= limit:
-                break
-        return out
-
-
-def journal_of(app) -> RequestJournal:
-    return app.extensions["sign8_journal"]
+# A workflow password (AddWorkflow, the signing actions) and a one-time code never reach the journal.
+SECRET_BODY_FIELDS = ("password", "code")
+_SECRET_HINT = re.compile("|".join(SECRET_BODY_FIELDS))
+_SECRET_JSON = re.compile(r'("(?:%s)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]*)' % "|".join(SECRET_BODY_FIELDS))
+_SECRET_FORM = re.compile(r"(^|&)(%s)=[^&]*" % "|".join(SECRET_BODY_FIELDS))
 
 
 def resolve_organization(services) -> str | None:
@@ -87,20 +31,21 @@ def resolve_organization(services) -> str | None:
         return authenticated["organization_id"]
     key = api_key_of(request)
     if key:
-        org = services.organizations.find_by_key(key)
-        # Open mode would provision this key under its derived id; strict mode rejects it (no organization).
-        if org is not None:
-            return org["organization_id"]
-        return organization_id_for_key(key) if services.settings.auth == "open" else None
+        return services.organization_of_key(key)
     parts = request.path.split("/")
     if len(parts) >= 3 and parts[1] == "sign" and parts[2] and parts[2] != "_static":
-        for signer in services.store.by("signers", "token_hash", token_hash(parts[2])):
-            return signer["organization_id"]
+        return services.organization_of_signing_token(parts[2])
     return request.args.get("organization_id") if request.path.startswith("/_mock") else None
 
 
 def _headers(req) -> dict:
     return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v) for k, v in req.headers.items()}
+
+
+def _query(req) -> dict:
+    """The query string, with the values of secret parameters (tokens, keys) blanked like headers."""
+    return {k: (["[redacted]"] * len(v) if k.lower() in REDACTED_QUERY else v)
+            for k, v in req.args.to_dict(flat=False).items()}
 
 
 def _size(stream) -> int | None:
@@ -125,10 +70,18 @@ def _body() -> dict:
         raw = request.get_data(cache=True)
     except Exception:  # a body over MAX_CONTENT_LENGTH: the answer already says 413
         return {"body": None, "body_size": request.content_length, "body_truncated": True}
-    text = raw.decode("utf-8", errors="replace")
+    text = redact_secrets(raw.decode("utf-8", errors="replace"))
     truncated = len(text) > BODY_LIMIT
     return {"body": (text[:BODY_LIMIT] if truncated else text) or None, "body_size": len(raw),
             "body_truncated": truncated}
+
+
+def redact_secrets(text: str) -> str:
+    """Blank the values of SECRET_BODY_FIELDS in a JSON or form body (also when malformed or cut short)."""
+    if not text or not _SECRET_HINT.search(text):
+        return text
+    text = _SECRET_JSON.sub(r'\1"[redacted]"', text)
+    return _SECRET_FORM.sub(r"\1\2=[redacted]", text)
 
 
 def _violation(response) -> dict | None:
@@ -162,7 +115,7 @@ def record(response):
         "time": iso(g.get("sign8_received") or datetime.now(timezone.utc)),
         "method": req.method,
         "path": path,
-        "query": req.args.to_dict(flat=False) if req.query_string else {},
+        "query": _query(req) if req.query_string else {},
         "headers": _headers(req),
         **(_SECRET_BODY if path in SECRET_BODY_PATHS else _body() if req.content_length or req.mimetype else _NO_BODY),
         "status": response.status_code,
@@ -172,7 +125,7 @@ def record(response):
         "fault": g.get("sign8_fault"),
         "dropped": bool(req.environ.get("sign8.drop")),
     }
-    journal_of(app).add(entry)
+    app.extensions["sign8"].requests.add(entry)
     return response
 
 
@@ -181,7 +134,6 @@ _SECRET_BODY = {"body": "[redacted: a snapshot holds API keys and webhook secret
                 "body_truncated": True}
 
 
-def init_app(app, capacity: int = DEFAULT_CAPACITY) -> None:
-    app.extensions["sign8_journal"] = RequestJournal(capacity)
+def init_app(app) -> None:
     app.before_request(start_timer)
     app.after_request(record)

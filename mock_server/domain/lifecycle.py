@@ -10,18 +10,20 @@ import hmac
 from .clock import iso, parse_iso
 from .defaults import FINAL_STATUSES
 from .errors import AlreadyActed, Gone, InvalidState, NotFound, NotYourTurn
-from .workflows import event, token_hash
+from .workflows import due_signers, event, token_hash
 
 
 class Lifecycle:
     """Apply signer actions and timed transitions; emit webhook events through the outbox."""
 
-    def __init__(self, store, clock, workflows, emit):
+    def __init__(self, store, clock, workflows, emit, messages):
         self.store = store
         self.clock = clock
         self.workflows = workflows
         # emit(tx, event_name, workflow, signers, **details): queue a webhook in the same transaction.
         self.emit = emit
+        # Records the e-mails signers receive (the next invitations, completed) in the same transaction.
+        self.messages = messages
 
     # -- signing links ------------------------------------------------------------
     def signer_by_token(self, token: str) -> dict:
@@ -67,9 +69,19 @@ class Lifecycle:
             if status == "completed":
                 wf["completed_at"] = now
             tx.put("workflows", wf)
-        if status == "completed":
-            self.workflows.on_change(wf)
+            self._notify_after_signature(tx, wf, signer)
         return {"workflow": wf, "signer": signer}
+
+    def _notify_after_signature(self, tx, wf: dict, signed: dict) -> None:
+        """Completed: tell every signer. Sequential: invite those whose turn came with this signature."""
+        siblings = self.store.by("signers", "workflow_id", wf["workflow_id"])
+        if wf["status"] == "completed":
+            for s in sorted(siblings, key=lambda s: (s["order"], s["created_at"])):
+                self.messages.record(tx, "completed", wf, s)
+        elif wf["signing_order"] == "sequential":
+            for s in due_signers(siblings, "sequential"):
+                if s["order"] > signed["order"]:  # their turn just came (lower orders were invited before)
+                    self.messages.record(tx, "invitation", wf, s)
 
     def refuse(self, token: str, reason: str | None = None, ip: str | None = None,
                user_agent: str | None = None) -> dict:
@@ -117,7 +129,6 @@ class Lifecycle:
             tx.put("workflows", wf)
             self.emit(tx, "workflowRefused", wf, occurred_at=now, signer_id=signer["signer_id"],
                       signer_email=signer["email"], reason=reason)
-        self.workflows.on_change(wf)
         return {"workflow": wf, "signer": signer}
 
     # -- expiry ------------------------------------------------------------------------------

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import io
-import logging
 
 from .errors import UnsupportedMediaType, ValidationFailed
-
-logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def page_count(data: bytes) -> int:

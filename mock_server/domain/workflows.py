@@ -10,6 +10,7 @@ from . import defaults
 from .clock import iso
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
 from .pdf import page_count
+from .passwords import hash_password
 
 
 def new_id() -> str:
@@ -24,15 +25,27 @@ def event(kind: str, at: str, actor: str, **details) -> dict:
     return {"type": kind, "at": at, "actor": actor, **details}
 
 
+def due_signers(signers: list[dict], signing_order: str) -> list[dict]:
+    """The pending signers whose turn it is: all of them in parallel; in sequence, those of the lowest open order."""
+    pending = sorted((s for s in signers if s["status"] == "pending"), key=lambda s: (s["order"], s["created_at"]))
+    if signing_order != "sequential":
+        return pending
+    return [s for s in pending if all(o["status"] == "signed" for o in signers if o["order"] < s["order"])]
+
+
 class Workflows:
     """Create, read, start and cancel workflows and their parts, scoped to one organization per call."""
 
-    def __init__(self, store, clock, settings, on_change=None):
+    def __init__(self, store, clock, settings, address, watch_expiry, messages):
         self.store = store
         self.clock = clock
         self.settings = settings
-        # Called with the workflow after a change the scheduler must know of (new or moved expiry).
-        self.on_change = on_change or (lambda workflow: None)
+        # Where signing links point (the bound address, known only once the server listens).
+        self.address = address
+        # Called, once the change is durable, with a workflow whose expiry the timer must track.
+        self.watch_expiry = watch_expiry
+        # Records the e-mails signers receive (invitation, reminder, cancelled) in the same transaction.
+        self.messages = messages
 
     def now(self, org_id: str) -> str:
         return iso(self.clock.now(org_id))
@@ -74,6 +87,8 @@ class Workflows:
             "webhook_url": data.get("webhook_url"),
             "interface_id": data.get("interface_id"),
             "metadata": data.get("metadata") or {},
+            "password_protected": bool(data.get("password")),
+            "password_hash": hash_password(data["password"]) if data.get("password") else None,
             "status": "draft",
             "created_at": now,
             "updated_at": now,
@@ -81,16 +96,19 @@ class Workflows:
         }
         with self.store.transaction() as tx:
             tx.put("workflows", wf)
-        self.on_change(wf)
+            tx.on_commit(lambda: self.watch_expiry(wf))
         return wf
 
     # -- AddFile ------------------------------------------------------------------
-    def add_file(self, org_id: str, workflow_id: str, file_name: str, content_type: str | None, data: bytes) -> dict:
+    def add_file(self, org_id: str, workflow_id: str, file_name: str, data: bytes) -> dict:
         self._draft(workflow_id, org_id)
         if len(data) > self.settings.max_file_bytes:
             raise PayloadTooLarge(f"The file is larger than the limit of {self.settings.max_file_bytes} bytes.")
         pages = page_count(data)
-        digest = self.store.blobs.put(data)
+        with self.store.blob_upload(data) as digest:
+            return self._commit_file(org_id, workflow_id, file_name, data, pages, digest)
+
+    def _commit_file(self, org_id: str, workflow_id: str, file_name: str, data: bytes, pages: int, digest: str) -> dict:
         doc = {
             "file_id": new_id(),
             "workflow_id": workflow_id,
@@ -161,7 +179,7 @@ class Workflows:
         return doc
 
     def signing_url(self, signer: dict) -> str:
-        return f"{self.settings.base_url}/sign/{signer['token']}"
+        return f"{self.address.base_url}/sign/{signer['token']}"
 
     # -- AddSignature / AddAnnotation -------------------------------------------------
     def _page_on_file(self, org_id: str, workflow_id: str, file_id: str, page: int) -> dict:
@@ -268,6 +286,9 @@ class Workflows:
             wf = {**wf, "status": "in_progress", "started_at": now, "updated_at": now,
                   "events": wf["events"] + [event("started", now, "api")]}
             tx.put("workflows", wf)
+            # Parallel: everyone is invited now; sequential: the first in order (the next ones as each signs).
+            for signer in due_signers(self.store.by("signers", "workflow_id", workflow_id), wf["signing_order"]):
+                self.messages.record(tx, "invitation", wf, signer)
         return wf
 
     def missing_parts(self, workflow_id: str) -> list[str]:
@@ -289,11 +310,40 @@ class Workflows:
             if wf["status"] in defaults.FINAL_STATUSES:
                 raise InvalidState(f"Workflow is already '{wf['status']}', a final state.")
             now = self.now(org_id)
+            was_running = wf["status"] == "in_progress"
             wf = {**wf, "status": "cancelled", "cancelled_at": now, "updated_at": now,
                   "events": wf["events"] + [event("cancelled", now, "api")]}
             tx.put("workflows", wf)
-        self.on_change(wf)
+            if was_running:  # a draft invited nobody, so nobody is told
+                for signer in self.store.by("signers", "workflow_id", workflow_id):
+                    if signer["status"] == "pending":
+                        self.messages.record(tx, "cancelled", wf, signer)
         return wf
+
+    def send_reminder(self, org_id: str, workflow_id: str, signer_id: str | None = None) -> dict:
+        """Remind the pending signers whose turn it is (or only signer_id, if it is one of them)."""
+        with self.store.transaction() as tx:
+            wf = self.workflow(workflow_id, org_id)
+            signers = self.store.by("signers", "workflow_id", workflow_id)
+            if signer_id is not None and not any(s["signer_id"] == signer_id for s in signers):
+                raise NotFound(f"Signer '{signer_id}' does not exist in workflow '{workflow_id}'.",
+                               code_override="signer_not_found")
+            if wf["status"] != "in_progress":
+                raise InvalidState(f"Workflow is '{wf['status']}'; reminders go out only while it is 'in_progress'.")
+            due = due_signers(signers, wf["signing_order"])
+            targets = [s for s in due if signer_id is None or s["signer_id"] == signer_id]
+            skipped = []
+            if signer_id is not None and not targets:
+                signer = next(s for s in signers if s["signer_id"] == signer_id)
+                skipped.append({"signer_id": signer_id, "reason": f"already {signer['status']}"
+                                if signer["status"] != "pending" else "not their turn yet"})
+            now = self.now(org_id)
+            sent = [self.messages.record(tx, "reminder", wf, s) for s in targets]
+            if targets:
+                tx.put("workflows", {**wf, "events": wf["events"] + [
+                    event("reminder_sent", now, "api", signer_id=s["signer_id"]) for s in targets]})
+        return {"workflow_id": workflow_id, "reminded": [s["signer_id"] for s in targets],
+                "message_ids": [m["message_id"] for m in sent], "skipped": skipped}
 
     def get_workflow(self, org_id: str, workflow_id: str) -> dict:
         with self.store.lock:

@@ -1,4 +1,5 @@
 """The one place that touches TinyDB and the file blobs."""
+from .errors import StorageFull, StoreCorrupt, StoreError, StoreInUse
 from .store import Store, TableSpec
 
 TABLES = (
@@ -11,12 +12,13 @@ TABLES = (
     TableSpec("signatures", "signature_id", ["workflow_id"]),
     TableSpec("annotations", "annotation_id", ["workflow_id"]),
     TableSpec("deliveries", "delivery_id", ["workflow_id", "status"]),
+    TableSpec("messages", "message_id", ["organization_id", "workflow_id"]),
 )
 
 
-def open_store(path: str, compact_after: int = 20000) -> Store:
+def open_store(path: str, compact_after: int = 20000, **options) -> Store:
     """Open the store at path (or ':memory:') with every table of the mock."""
-    return Store(path, TABLES, compact_after=compact_after)
+    return Store(path, TABLES, compact_after=compact_after, **options)
 
 
-__all__ = ["Store", "TableSpec", "TABLES", "open_store"]
+__all__ = ["Store", "TableSpec", "TABLES", "open_store", "StorageFull", "StoreCorrupt", "StoreError", "StoreInUse"]

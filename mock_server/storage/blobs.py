@@ -14,30 +14,67 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class _Pins:
+    """Count uploads in flight per digest: a blob written but whose record is not committed yet."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def pin(self, digest: str) -> None:
+        with self._lock:
+            self._counts[digest] = self._counts.get(digest, 0) + 1
+
+    def unpin(self, digest: str) -> None:
+        with self._lock:
+            left = self._counts.get(digest, 0) - 1
+            if left > 0:
+                self._counts[digest] = left
+            else:
+                self._counts.pop(digest, None)
+
+    def pinned(self) -> set[str]:
+        with self._lock:
+            return set(self._counts)
+
+
 class BlobStore:
     """Keep each distinct content once, at blobs/<2 hex>/<64 hex>, written atomically."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._pins = _Pins()
+
+    def unpin(self, digest: str) -> None:
+        self._pins.unpin(digest)
 
     def _path(self, digest: str) -> Path:
         if not _HEX64.match(digest):
             raise ValueError("not a sha256 digest")
         return self.root / digest[:2] / digest
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes, pin: bool = False) -> str:
+        """Store data; with pin, cleanup spares it until unpin (pinned before it exists on disk)."""
         digest = sha256_hex(data)
+        if pin:
+            self._pins.pin(digest)
         target = self._path(digest)
         if target.exists():
             return digest
         target.parent.mkdir(exist_ok=True)
         tmp = target.with_name(f"{digest}.{threading.get_ident()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            if pin:
+                self._pins.unpin(digest)
+            raise
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
@@ -63,10 +100,15 @@ class BlobStore:
     def remove_unreferenced(self, referenced: set[str]) -> int:
         """Delete blobs no record points at (a crash between blob and journal line) and temp files."""
         removed = 0
+        keep = referenced | self._pins.pinned()
         for p in self.root.glob("??/*"):
-            if p.name.endswith(".tmp") or (_HEX64.match(p.name) and p.name not in referenced):
-                p.unlink(missing_ok=True)
-                removed += 1
+            if p.name.endswith(".tmp"):
+                if p.name.split(".", 1)[0] in keep:
+                    continue  # an upload of a pinned digest is writing this file right now
+            elif not _HEX64.match(p.name) or p.name in keep:
+                continue
+            p.unlink(missing_ok=True)
+            removed += 1
         return removed
 
 
@@ -75,11 +117,17 @@ class MemoryBlobStore:
 
     def __init__(self):
         self._data: dict[str, bytes] = {}
+        self._pins = _Pins()
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes, pin: bool = False) -> str:
         digest = sha256_hex(data)
+        if pin:
+            self._pins.pin(digest)
         self._data.setdefault(digest, bytes(data))
         return digest
+
+    def unpin(self, digest: str) -> None:
+        self._pins.unpin(digest)
 
     def get(self, digest: str) -> bytes | None:
         return self._data.get(digest)
@@ -91,7 +139,8 @@ class MemoryBlobStore:
         return set(self._data)
 
     def remove_unreferenced(self, referenced: set[str]) -> int:
-        stale = [d for d in self._data if d not in referenced]
+        keep = referenced | self._pins.pinned()
+        stale = [d for d in list(self._data) if d not in keep]
         for d in stale:
             del self._data[d]
         return len(stale)

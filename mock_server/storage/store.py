@@ -7,22 +7,35 @@ line appended to a journal and fsynced before the caller answers (concurrent
 writers share one fsync: group commit). At start the snapshot is loaded with
 TinyDB and the journal replayed; compaction writes a fresh snapshot (a plain
 TinyDB JSON file, one table per record type) by atomic rename.
+
+A transaction applies its changes at once (so the code inside it reads its own
+writes) and keeps an undo log: if the body raises or the journal cannot be
+written, memory is put back exactly as it was. Side effects registered with
+tx.on_commit run only after the line is fsynced.
+
+One process writes a database: an OS lock on <db>.lock, which the kernel releases
+when the process dies, however it dies.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
+import logging
 import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
 from .blobs import BlobStore, MemoryBlobStore
+from .errors import StorageFull, StoreCorrupt, StoreInUse
 
 META_TABLE = "_meta"
+log = logging.getLogger("sign8_mock.store")
 
 
 class TableSpec:
@@ -40,25 +53,31 @@ class _Table:
         self.rows: dict[str, dict] = {}
         self.index: dict[str, dict[str, dict[str, None]]] = {f: {} for f in spec.indexes}
 
-    def put(self, doc: dict) -> None:
+    def put(self, doc: dict) -> dict | None:
         key = doc[self.spec.key]
         old = self.rows.get(key)
         for field_name, idx in self.index.items():
             if old is not None and old.get(field_name) != doc.get(field_name):
-                idx.get(old.get(field_name), {}).pop(key, None)
+                self._unindex(idx, old.get(field_name), key)
             idx.setdefault(doc.get(field_name), {})[key] = None
         self.rows[key] = doc
+        return old
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str) -> dict | None:
         old = self.rows.pop(key, None)
         if old is None:
-            return
+            return None
         for field_name, idx in self.index.items():
-            bucket = idx.get(old.get(field_name))
-            if bucket is not None:
-                bucket.pop(key, None)
-                if not bucket:
-                    del idx[old.get(field_name)]
+            self._unindex(idx, old.get(field_name), key)
+        return old
+
+    @staticmethod
+    def _unindex(idx: dict, value, key: str) -> None:
+        bucket = idx.get(value)
+        if bucket is not None:
+            bucket.pop(key, None)
+            if not bucket:
+                del idx[value]
 
 
 class Transaction:
@@ -67,21 +86,42 @@ class Transaction:
     def __init__(self, store: "Store"):
         self._store = store
         self.ops: list[list] = []
+        self._undo: list[tuple[str, str, dict | None]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def put(self, table: str, doc: dict) -> dict:
-        self._store._tables[table].put(doc)
+        t = self._store._tables[table]
+        self._undo.append((table, doc[t.spec.key], t.put(doc)))
         self.ops.append(["put", table, doc])
         return doc
 
     def delete(self, table: str, key: str) -> None:
-        self._store._tables[table].delete(key)
+        old = self._store._tables[table].delete(key)
+        if old is not None:
+            self._undo.append((table, key, old))
         self.ops.append(["del", table, key])
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run callback once the change is durable; never if the transaction fails."""
+        self._after_commit.append(callback)
+
+    def _rollback(self) -> None:
+        for table, key, old in reversed(self._undo):
+            t = self._store._tables[table]
+            if old is None:
+                t.delete(key)
+            else:
+                t.put(old)
+        self._undo.clear()
+        self.ops.clear()
+        self._after_commit.clear()
 
 
 class Store:
     """Hold every record in memory and make each committed change durable."""
 
-    def __init__(self, path: str, specs: Iterable[TableSpec], compact_after: int = 20000):
+    def __init__(self, path: str, specs: Iterable[TableSpec], compact_after: int = 20000,
+                 salvage: bool = False, lock: bool = True, before_sync: Callable | None = None):
         self.in_memory = path == ":memory:"
         self.path = None if self.in_memory else Path(path)
         self._specs = {s.name: s for s in specs}
@@ -90,19 +130,32 @@ class Store:
         self._sync_lock = threading.Lock()
         self._written = 0
         self._synced = 0
-        self._journal = None
+        self._journal_fd: int | None = None
         self._journal_lines = 0
         self._generation = 0
         self._compact_after = compact_after
         self._compacting = False
+        self._lock_fd: int | None = None
+        self._failed: str | None = None
+        # A test seam (storage/seams.py): called with the journal fd, the line's offset and the line, before the fsync.
+        self._before_sync = before_sync
+        # Files that a salvaging load (repair) found damaged, with what was wrong.
+        self.damaged: list[tuple[Path, str]] = []
+        self._salvage = salvage
         self.closed = False
         if self.in_memory:
             self.blobs = MemoryBlobStore()
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if lock:
+            self._take_lock()
+        try:
             self.blobs = BlobStore(self.path.with_name(self.path.name + ".blobs"))
             self._load()
             self._open_journal()
+        except BaseException:
+            self._release_lock()
+            raise
 
     # -- reads -------------------------------------------------------------
     @property
@@ -116,7 +169,8 @@ class Store:
         return list(self._specs)
 
     def get(self, table: str, key: str) -> dict | None:
-        return self._tables[table].rows.get(key)
+        with self._lock:
+            return self._tables[table].rows.get(key)
 
     def all(self, table: str) -> list[dict]:
         with self._lock:
@@ -135,24 +189,59 @@ class Store:
     # -- writes ------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Apply changes under the store lock; the journal line is fsynced before this returns."""
+        """Apply changes under the store lock; the journal line is fsynced before this returns.
+
+        On an exception inside the block, or a journal that cannot be written (StorageFull),
+        memory is left exactly as it was. Callbacks given to tx.on_commit run after the fsync.
+        """
         tx = Transaction(self)
+        target = 0
+        want_compaction = False
         with self._lock:
-            yield tx
-            if not tx.ops or self.in_memory:
-                return
-            if self.closed:
-                raise RuntimeError("store is closed")
-            self._journal.write(json.dumps({"ops": tx.ops}, separators=(",", ":")) + "\n")
-            self._written += 1
-            self._journal_lines += 1
-            target = self._written
-            want_compaction = self._journal_lines >= self._compact_after and not self._compacting
-            if want_compaction:
-                self._compacting = True
-        self._sync(target)
+            try:
+                yield tx
+                if tx.ops and not self.in_memory:
+                    if self.closed:
+                        raise RuntimeError("store is closed")
+                    self._append(json.dumps({"ops": tx.ops}, separators=(",", ":")).encode("utf-8") + b"\n")
+                    target = self._written
+                    want_compaction = self._journal_lines >= self._compact_after and not self._compacting
+                    if want_compaction:
+                        self._compacting = True
+            except BaseException:
+                tx._rollback()
+                raise
+        if target:
+            self._sync(target)
         if want_compaction:
             threading.Thread(target=self.compact, name="sign8-compact", daemon=True).start()
+        for callback in tx._after_commit:
+            try:
+                callback()
+            except Exception:  # the change is durable; a failing side effect must not undo the answer
+                log.exception("on_commit callback failed")
+
+    def _append(self, line: bytes) -> None:
+        """Write one whole line at the journal's end, or nothing (cut back on a short or failed write)."""
+        if self._failed:
+            raise StorageFull(self._failed)
+        start = os.lseek(self._journal_fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(line)
+            while view:
+                written = os.write(self._journal_fd, view)
+                view = view[written:]
+        except OSError as exc:
+            try:
+                os.ftruncate(self._journal_fd, start)
+            except OSError:
+                log.exception("could not cut a failed journal write back")
+                self._failed = f"journal write failed and could not be undone: {exc.strerror}"
+            raise StorageFull(f"{errno.errorcode.get(exc.errno, exc.errno)}: {exc.strerror}") from exc
+        self._written += 1
+        self._journal_lines += 1
+        if self._before_sync is not None:
+            self._before_sync(self._journal_fd, start, line)
 
     def _sync(self, target: int) -> None:
         # Group commit: whoever holds the sync lock flushes everything written so far,
@@ -161,24 +250,57 @@ class Store:
             if self._synced >= target:
                 return
             with self._lock:
-                if self._journal is None:
+                if self._journal_fd is None:
                     return
-                self._journal.flush()
                 upto = self._written
-                fd = self._journal.fileno()
-            os.fsync(fd)
+                fd = self._journal_fd
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                # After a failed fsync the kernel may have dropped the dirty pages: nothing written
+                # since can be trusted, so refuse writes until a restart replays what is really on disk.
+                self._failed = f"fsync failed: {exc.strerror}"
+                raise StorageFull(self._failed) from exc
             self._synced = upto
 
-    def replace_all(self, tables: dict[str, list[dict]]) -> None:
-        """Swap the whole state (restore of a snapshot, reset) durably."""
-        with self.transaction() as tx:
-            for name, t in self._tables.items():
-                for key in list(t.rows):
-                    tx.delete(name, key)
-            for name, docs in tables.items():
-                if name in self._tables:
-                    for doc in docs:
-                        tx.put(name, doc)
+    # -- blobs ---------------------------------------------------------------
+    @contextmanager
+    def blob_upload(self, data: bytes) -> Iterator[str]:
+        """Write a blob and keep it safe from cleanup until the block (which commits its record) ends."""
+        try:
+            digest = self.blobs.put(data, pin=True)
+        except OSError as exc:
+            raise StorageFull(f"blob write failed: {exc.strerror}") from exc
+        try:
+            yield digest
+        finally:
+            self.blobs.unpin(digest)
+
+    def remove_unreferenced_blobs(self) -> int:
+        """Delete blobs no record points at; under the lock, sparing uploads still in flight."""
+        with self._lock:
+            return self.blobs.remove_unreferenced(self.referenced_blobs())
+
+    # -- the lock file ---------------------------------------------------------
+    def _take_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            try:
+                pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or None
+            finally:
+                os.close(fd)
+            raise StoreInUse(self.path, pid) from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
 
     # -- files on disk -----------------------------------------------------
     def _journal_path(self, generation: int) -> Path:
@@ -186,6 +308,18 @@ class Store:
 
     def _load(self) -> None:
         if self.path.exists() and self.path.stat().st_size > 0:
+            self._load_snapshot()
+        generations = [g for g in self._journal_generations() if g >= self._generation]
+        for generation in self._journal_generations():
+            if generation < self._generation:
+                self._journal_path(generation).unlink(missing_ok=True)
+        for generation in generations:
+            self._replay(self._journal_path(generation), newest=generation == generations[-1])
+            self._generation = generation
+        self.blobs.remove_unreferenced(self.referenced_blobs())
+
+    def _load_snapshot(self) -> None:
+        try:
             db = TinyDB(str(self.path), storage=JSONStorage, access_mode="r")
             try:
                 for name in db.tables():
@@ -193,17 +327,28 @@ class Store:
                         meta = db.table(META_TABLE).get(doc_id=1) or {}
                         self._generation = int(meta.get("journal_generation", 0))
                     elif name in self._tables:
+                        key = self._specs[name].key
                         for doc in db.table(name).all():
+                            if not isinstance(doc.get(key), str):
+                                raise ValueError(f"a '{name}' record without a string '{key}'")
                             self._tables[name].put(dict(doc))
             finally:
                 db.close()
-        for generation in self._journal_generations():
-            if generation >= self._generation:
-                self._replay(self._journal_path(generation))
-                self._generation = generation
-            else:
-                self._journal_path(generation).unlink(missing_ok=True)
-        self.blobs.remove_unreferenced(self.referenced_blobs())
+        except json.JSONDecodeError as exc:
+            self._damaged(self.path, f"byte {exc.pos} (line {exc.lineno}, column {exc.colno})", exc.msg)
+            self._restart_tables()
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            self._damaged(self.path, "its contents", str(exc) or type(exc).__name__)
+            self._restart_tables()
+
+    def _restart_tables(self) -> None:
+        self._tables = {name: _Table(spec) for name, spec in self._specs.items()}
+        self._generation = 0
+
+    def _damaged(self, path: Path, where: str, detail: str) -> None:
+        if not self._salvage:
+            raise StoreCorrupt(path, where, detail)
+        self.damaged.append((path, f"{where}: {detail}"))
 
     def _journal_generations(self) -> list[int]:
         prefix = self.path.name + ".journal."
@@ -214,26 +359,42 @@ class Store:
                 found.append(int(suffix))
         return sorted(found)
 
-    def _replay(self, journal: Path) -> None:
-        with open(journal, "rb") as fh:
-            for raw in fh:
-                try:
-                    entry = json.loads(raw)
-                except ValueError:
-                    # A torn last line is a write that was never acknowledged.
-                    break
-                for op, table, payload in entry["ops"]:
-                    if table not in self._tables:
-                        continue
-                    if op == "put":
-                        self._tables[table].put(payload)
-                    else:
-                        self._tables[table].delete(payload)
-                self._journal_lines += 1
+    def _replay(self, journal: Path, newest: bool) -> None:
+        data = journal.read_bytes()
+        pos = line_no = 0
+        while pos < len(data):
+            line_no += 1
+            end = data.find(b"\n", pos)
+            line = data[pos:] if end == -1 else data[pos:end]
+            ops = _parse_ops(line) if end != -1 else None
+            if ops is None:
+                rest = b"" if end == -1 else data[end + 1:]
+                if newest and not rest.strip(b"\x00\n \t"):
+                    # A torn last line (power cut mid-write) is a write that was never acknowledged:
+                    # cut it off, or the next appended line would be glued to it and lost at the next start.
+                    log.warning("%s: cutting off %d bytes of an unfinished last line (line %d)",
+                                journal, len(data) - pos, line_no)
+                    with open(journal, "r+b") as fh:
+                        fh.truncate(pos)
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    return
+                self._damaged(journal, f"line {line_no} (byte {pos})", "not a complete journal entry")
+                pos = len(data) if end == -1 else end + 1
+                continue
+            for op, table, payload in ops:
+                if table not in self._tables:
+                    continue
+                if op == "put":
+                    self._tables[table].put(payload)
+                else:
+                    self._tables[table].delete(payload)
+            self._journal_lines += 1
+            pos = end + 1
 
     def _open_journal(self) -> None:
         path = self._journal_path(self._generation)
-        self._journal = open(path, "a", encoding="utf-8")
+        self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         _fsync_dir(self.path.parent)
 
     def referenced_blobs(self) -> set[str]:
@@ -254,30 +415,35 @@ class Store:
                 if self.closed:
                     return
                 old_generation = self._generation
-                self._journal.flush()
-                os.fsync(self._journal.fileno())
-                self._journal.close()
+                os.fsync(self._journal_fd)
+                os.close(self._journal_fd)
                 self._generation += 1
                 self._journal_lines = 0
                 self._open_journal()
                 # Records are replaced, never mutated, so shallow copies are a consistent view.
                 copies = {name: list(t.rows.values()) for name, t in self._tables.items()}
                 generation = self._generation
-            self._write_snapshot(copies, generation)
+            self.write_snapshot(copies, generation)
             self._journal_path(old_generation).unlink(missing_ok=True)
+        except OSError:
+            # Both journals stay and are replayed at the next start: nothing is lost, only not compacted.
+            log.exception("compaction failed")
         finally:
             self._compacting = False
 
-    def _write_snapshot(self, tables: dict[str, list[dict]], generation: int) -> None:
+    def write_snapshot(self, tables: dict[str, list[dict]], generation: int) -> None:
         data = {META_TABLE: {"1": {"journal_generation": generation}}}
         for name, docs in tables.items():
             data[name] = {str(i): doc for i, doc in enumerate(docs, start=1)}
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, separators=(",", ":"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
         _fsync_dir(self.path.parent)
 
     def close(self, compact: bool = True) -> None:
@@ -285,13 +451,28 @@ class Store:
         if self.in_memory or self.closed:
             self.closed = True
             return
-        if compact:
+        if compact and not self._failed:
             self.compact()
         with self._lock:
-            self._journal.flush()
-            os.fsync(self._journal.fileno())
-            self._journal.close()
-            self.closed = True
+            try:
+                os.fsync(self._journal_fd)
+            finally:
+                os.close(self._journal_fd)
+                self._journal_fd = None
+                self.closed = True
+                self._release_lock()
+
+
+def _parse_ops(line: bytes) -> list | None:
+    """Return a journal line's operations, or None if it is not a complete, well-formed entry."""
+    try:
+        entry = json.loads(line)
+        ops = entry["ops"]
+        if not isinstance(ops, list) or not all(isinstance(o, list) and len(o) == 3 for o in ops):
+            return None
+        return ops
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from ..domain.clock import iso
@@ -30,7 +30,6 @@ class WebhookFaults:
     """Faults on the sending side, for testing receivers: duplicate, delay, reorder the next events."""
 
     def __init__(self):
-        self.lock = threading.Lock()
         self.clear()
 
     def clear(self):
@@ -38,10 +37,57 @@ class WebhookFaults:
         self.delay_next_ms = 0
         self.delay_count = 0
         self.reorder_next = False
+        # A delivery held back to be sent after the next one (the reorder fault), and that next one.
+        self.held: str | None = None
+        self.release_after: str | None = None
 
     def as_dict(self) -> dict:
         return {"duplicate_next": self.duplicate_next, "delay_ms": self.delay_next_ms,
                 "delay_count": self.delay_count, "reorder_next": self.reorder_next}
+
+    @property
+    def armed(self) -> bool:
+        return bool(self.duplicate_next or self.delay_count or self.reorder_next or self.held)
+
+    def arm(self, args: dict) -> None:
+        if "duplicate_next" in args:
+            self.duplicate_next = args["duplicate_next"]
+        if "delay_ms" in args:
+            self.delay_next_ms = args["delay_ms"]
+            self.delay_count = args.get("delay_count", 1 if args["delay_ms"] else 0)
+        elif "delay_count" in args:
+            self.delay_count = args["delay_count"]
+        if "reorder_next" in args:
+            self.reorder_next = args["reorder_next"]
+
+
+class WebhookFaultBook:
+    """Webhook faults per organization: armed with an API key they touch only that organization's events;
+    armed without one (the operator) they touch everyone's events that have none of their own."""
+
+    ALL = "*"
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self._by_scope: dict[str, WebhookFaults] = {}
+
+    def of(self, organization_id: str | None) -> WebhookFaults:
+        """Return the faults armed for this scope (created empty on first use); hold self.lock."""
+        return self._by_scope.setdefault(organization_id or self.ALL, WebhookFaults())
+
+    def for_delivery(self, organization_id: str) -> WebhookFaults:
+        """Return the faults that apply to an organization's event; hold self.lock."""
+        own = self._by_scope.get(organization_id)
+        if own is not None and own.armed:
+            return own
+        return self.of(None)
+
+    def clear(self, organization_id: str | None = None) -> None:
+        with self.lock:
+            if organization_id is None:
+                self._by_scope.clear()
+            else:
+                self._by_scope.pop(organization_id, None)
 
 
 class Dispatcher:
@@ -51,15 +97,18 @@ class Dispatcher:
         self.store = store
         self.settings = settings
         self._http = http
-        self.faults = WebhookFaults()
+        self.faults = WebhookFaultBook()
         self._wake = threading.Condition()
         self._woken = False
         self._running = False
         self._thread = None
-        self._pool = None
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
         self._in_flight: set[str] = set()
-        self._held: str | None = None  # a delivery held back to be sent after the next one (reorder fault)
-        self._release_after: str | None = None
+        # Deliveries known to be on disk: those loaded at start and those whose transaction committed.
+        # A delivery seen in memory but not yet fsynced is never sent (a crash could still forget it).
+        self._durable: set[str] = set()
+        self._busy = 0
 
     @property
     def http(self):
@@ -75,7 +124,13 @@ class Dispatcher:
         if self._running:
             return
         self._running = True
-        self._pool = ThreadPoolExecutor(max_workers=self.settings.webhook_workers, thread_name_prefix="sign8-webhook")
+        self._durable.update(d["delivery_id"] for d in self.store.by("deliveries", "status", "pending"))
+        # Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter
+        # exit, so one receiver that never answers held a SIGTERM for the whole webhook timeout.
+        for n in range(self.settings.webhook_workers):
+            worker = threading.Thread(target=self._work, name=f"sign8-webhook-{n}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
         self._thread = threading.Thread(target=self._loop, name="sign8-dispatcher", daemon=True)
         self._thread.start()
 
@@ -85,13 +140,27 @@ class Dispatcher:
         self.wake()
         if self._thread:
             self._thread.join(timeout)
-        if self._pool:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        for _ in self._workers:
+            self._jobs.put(None)
+        self._workers.clear()
 
-    def wake(self, _delivery=None) -> None:
+    def wake(self, delivery: dict | None = None) -> None:
+        """Look for due deliveries now; a delivery passed here has just become durable."""
         with self._wake:
+            if delivery is not None:
+                self._durable.add(delivery["delivery_id"])
             self._woken = True
             self._wake.notify_all()
+
+    def idle(self) -> bool:
+        """Tell whether nothing is being sent and nothing durable is due to be sent now."""
+        with self._wake:
+            if self._busy or self._in_flight:
+                return False
+            durable = set(self._durable)
+        now = time.time()
+        return not any(d["delivery_id"] in durable and d["next_attempt_at"] <= now and d["url"]
+                       for d in self.store.by("deliveries", "status", "pending"))
 
     # -- loop ------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -103,11 +172,22 @@ class Dispatcher:
                     self._wake.wait(timeout)
                 self._woken = False
 
+    def _work(self) -> None:
+        while True:
+            delivery_id = self._jobs.get()
+            if delivery_id is None:
+                return
+            self._attempt_guarded(delivery_id)
+
     def _dispatch_due(self) -> float | None:
         now = time.time()
         next_due = None
         first_per_workflow: dict[str, dict] = {}
+        with self._wake:
+            durable = set(self._durable)
         for d in self.store.by("deliveries", "status", "pending"):
+            if d["delivery_id"] not in durable:
+                continue
             current = first_per_workflow.get(d["workflow_id"])
             if current is None or d["seq"] < current["seq"]:
                 first_per_workflow[d["workflow_id"]] = d
@@ -119,24 +199,28 @@ class Dispatcher:
                 continue
             if self._hold_for_reorder(d):
                 continue
-            self._in_flight.add(wid)
-            self._pool.submit(self._attempt_guarded, d["delivery_id"])
+            with self._wake:
+                self._in_flight.add(wid)
+            self._jobs.put(d["delivery_id"])
         return next_due
 
     def _hold_for_reorder(self, d: dict) -> bool:
         with self.faults.lock:
-            if self.faults.reorder_next and self._held is None:
-                self._held = d["delivery_id"]
-                self.faults.reorder_next = False
+            faults = self.faults.for_delivery(d["organization_id"])
+            if faults.reorder_next and faults.held is None:
+                faults.held = d["delivery_id"]
+                faults.reorder_next = False
                 return True
-            if self._held == d["delivery_id"]:
+            if faults.held == d["delivery_id"]:
                 return True
-            if self._held is not None and self._release_after is None:
+            if faults.held is not None and faults.release_after is None:
                 # This later event goes first; the held one follows once it is done: out of order.
-                self._release_after = d["delivery_id"]
+                faults.release_after = d["delivery_id"]
         return False
 
     def _attempt_guarded(self, delivery_id: str) -> None:
+        with self._wake:
+            self._busy += 1
         d = self.store.get("deliveries", delivery_id)
         try:
             if d is not None and d["status"] == "pending":
@@ -144,11 +228,18 @@ class Dispatcher:
         except Exception:  # a bug here must not kill the worker and lose the delivery
             log.exception("webhook attempt crashed for %s", delivery_id)
         finally:
+            with self._wake:
+                if d is not None:
+                    self._in_flight.discard(d["workflow_id"])
+                    after = self.store.get("deliveries", delivery_id)
+                    if after is None or after["status"] != "pending":
+                        self._durable.discard(delivery_id)
+                self._busy -= 1
             if d is not None:
-                self._in_flight.discard(d["workflow_id"])
-            with self.faults.lock:
-                if delivery_id == self._release_after:
-                    self._held = self._release_after = None
+                with self.faults.lock:
+                    faults = self.faults.for_delivery(d["organization_id"])
+                    if delivery_id == faults.release_after:
+                        faults.held = faults.release_after = None
             self.wake()
 
     # -- one attempt -------------------------------------------------------------------
@@ -169,12 +260,13 @@ class Dispatcher:
 
     def attempt(self, d: dict) -> dict:
         with self.faults.lock:
-            delay_ms = self.faults.delay_next_ms if self.faults.delay_count > 0 else 0
+            faults = self.faults.for_delivery(d["organization_id"])
+            delay_ms = faults.delay_next_ms if faults.delay_count > 0 else 0
             if delay_ms:
-                self.faults.delay_count -= 1
-            copies = 2 if self.faults.duplicate_next > 0 else 1
+                faults.delay_count -= 1
+            copies = 2 if faults.duplicate_next > 0 else 1
             if copies == 2:
-                self.faults.duplicate_next -= 1
+                faults.duplicate_next -= 1
         if delay_ms:
             time.sleep(delay_ms / 1000.0)
         body = json.dumps(d["payload"], separators=(",", ":"))

@@ -20,12 +20,13 @@ def event_url(base: str | None, event_name: str) -> str | None:
 class Outbox:
     """Build event payloads and queue their deliveries."""
 
-    def __init__(self, store, clock):
+    def __init__(self, store, clock, on_queued):
         self.store = store
         self.clock = clock
         existing = [d.get("seq", 0) for d in store.all("deliveries")]
         self._seq = itertools.count(max(existing, default=0) + 1)
-        self.listeners = []
+        # Told of each delivery once its transaction is durable (never for one a crash would forget).
+        self.on_queued = on_queued
 
     def payload(self, event_name: str, wf: dict, occurred_at: str, **details) -> dict:
         signers = sorted(self.store.by("signers", "workflow_id", wf["workflow_id"]), key=lambda s: s["order"])
@@ -51,8 +52,7 @@ class Outbox:
         url = event_url(wf.get("webhook_url") or org.get("webhook_url"), event_name)
         delivery = self.new_delivery(body, url)
         tx.put("deliveries", delivery)
-        for listener in self.listeners:
-            listener(delivery)
+        tx.on_commit(lambda: self.on_queued(delivery))
         return delivery
 
     def new_delivery(self, body: dict, url: str | None) -> dict:
@@ -80,6 +80,5 @@ class Outbox:
         fresh = self.new_delivery(delivery["payload"], url)
         fresh["redelivery_of"] = delivery["delivery_id"]
         tx.put("deliveries", fresh)
-        for listener in self.listeners:
-            listener(fresh)
+        tx.on_commit(lambda: self.on_queued(fresh))
         return fresh

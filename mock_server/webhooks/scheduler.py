@@ -15,11 +15,11 @@ log = logging.getLogger("sign8_mock.scheduler")
 class Scheduler:
     """Expire workflows when their expires_at passes, on their organization's clock."""
 
-    def __init__(self, store, clock, lifecycle, on_expired=None):
+    def __init__(self, store, clock, lifecycle):
         self.store = store
         self.clock = clock
         self.lifecycle = lifecycle
-        self.on_expired = on_expired or (lambda wf: None)
+        self._expiring = False
         self._heap: list[tuple[float, str]] = []
         self._cond = threading.Condition()
         self._running = False
@@ -69,7 +69,6 @@ class Scheduler:
             result = self.lifecycle.expire(wf["workflow_id"], actor="clock")
             if result is not None:
                 expired.append(result)
-                self.on_expired(result)
         self.rebuild()
         return expired
 
@@ -87,11 +86,10 @@ class Scheduler:
                     self._cond.wait(min(wait, 5.0))
                     continue
                 heapq.heappop(self._heap)
+                self._expiring = True
             try:
                 result = self.lifecycle.expire(workflow_id, actor="timer")
-                if result is not None:
-                    self.on_expired(result)
-                else:
+                if result is None:
                     wf = self.store.get("workflows", workflow_id)
                     if wf is not None and wf["status"] not in FINAL_STATUSES:
                         # Not yet due on its (moved) clock: look again at its new due time,
@@ -101,3 +99,22 @@ class Scheduler:
                             heapq.heappush(self._heap, (max(due, time.time() + 0.05), workflow_id))
             except Exception:
                 log.exception("expiring %s failed", workflow_id)
+            finally:
+                with self._cond:
+                    self._expiring = False
+
+    def idle(self) -> bool:
+        """Tell whether no expiry is running and none is due now."""
+        with self._cond:
+            if not self._running:
+                return True
+            if self._expiring:
+                return False
+            due_now = [wid for due, wid in self._heap if due <= time.time()]
+        # A heap entry can be stale (the workflow already final, or its clock moved back): only live ones count.
+        for wid in due_now:
+            wf = self.store.get("workflows", wid)
+            if wf is not None and wf["status"] not in FINAL_STATUSES and \
+                    self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"]) <= time.time():
+                return False
+        return True

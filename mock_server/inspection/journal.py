@@ -1,0 +1,64 @@
+"""The request journal (like WireMock's): every request the mock served, newest last, in a bounded ring buffer."""
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import threading
+from collections import deque
+from datetime import datetime
+
+from ..domain.clock import parse_iso
+
+DEFAULT_CAPACITY = 5000
+
+
+class RequestJournal:
+    """Keep the last `capacity` requests; thread-safe; one per app."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY):
+        self.capacity = capacity
+        self._entries: deque[dict] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def add(self, entry: dict) -> dict:
+        with self._lock:
+            entry["id"] = next(self._ids)
+            self._entries.append(entry)
+        return entry
+
+    def clear(self, organization_id: str | None = None) -> int:
+        """Forget every entry (or one organization's); return how many went."""
+        with self._lock:
+            before = len(self._entries)
+            if organization_id is None:
+                self._entries.clear()
+            else:
+                kept = [e for e in self._entries if e.get("organization_id") != organization_id]
+                self._entries = deque(kept, maxlen=self.capacity)
+            return before - len(self._entries)
+
+    def query(self, path=None, method=None, status=None, since=None, organization_id=None,
+              violations=False, limit=None) -> list[dict]:
+        """Return matching entries, newest first."""
+        with self._lock:
+            rows = list(self._entries)
+        since_dt = since if since is None or isinstance(since, datetime) else parse_iso(since)
+        out = []
+        for e in reversed(rows):
+            if path and not (e["path"] == path or fnmatch.fnmatchcase(e["path"], path)):
+                continue
+            if method and e["method"] != method.upper():
+                continue
+            if status is not None and e["status"] != status:
+                continue
+            if since_dt is not None and parse_iso(e["time"]) < since_dt:
+                continue
+            if organization_id and e.get("organization_id") != organization_id:
+                continue
+            if violations and not e.get("violation"):
+                continue
+            out.append(e)
+            if limit and len(out) >= limit:
+                break
+        return out
