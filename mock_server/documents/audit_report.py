@@ -54,7 +54,7 @@ def _actor(actor, signers_by_id: dict) -> str:
     actor = str(actor or "-")
     if actor.startswith("signer:"):
         signer = signers_by_id.get(actor.split(":", 1)[1])
-        return f"signer {signer.get('email')}" if signer else actor
+        return str(signer.get("email")) if signer else actor
     return {"api": "API client", "system": "sign8-mock", "timer": "expiry timer",
             "mock": "control API (/_mock)"}.get(actor, actor)
 
@@ -93,7 +93,7 @@ def timeline(workflow: dict, signers: list[dict]) -> list[dict]:
         if (s.get("signer_id"), n) in used:
             continue
         rows.append({"at": audit.get("at"), "event": f"signer_{audit.get('action')}",
-                     "actor": f"signer {s.get('email')}", "ip": audit.get("ip"), "user_agent": audit.get("user_agent"),
+                     "actor": str(s.get("email")), "ip": audit.get("ip"), "user_agent": audit.get("user_agent"),
                      "details": _details(audit, {"action", "at", "ip", "user_agent"})})
     # Stable sort: same-moment rows keep the workflow's own order.
     far = parse_time("9999-12-31T23:59:59Z")
@@ -211,7 +211,7 @@ def audit_report(workflow: dict, files: list[dict], signers: list[dict], organiz
     face.font(pdf, 7.5)
     pdf.set_draw_color(220, 220, 220)
     pdf.set_line_width(0.5)
-    widths = (92, 92, 100, 66, width - 350)
+    widths = (96, 80, 126, 62, width - 364)
     pdf.set_fill_color(255, 255, 255)
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=9.5, padding=2.5,
                    cell_fill_color=(242, 248, 247), cell_fill_mode="ROWS",
