@@ -56,18 +56,23 @@ def test_sign_one_refuse_another_and_see_it_on_the_dashboard(browser, scene):
         page.click(f"#wf-{to_sign['workflow']['workflow_id']} a.signing-link")
         assert page.inner_text("#workflow-name") == "Sign me"
         page.screenshot(path=f"{SHOTS}/sign8-signing-page.png", full_page=True)
-        page.click("#sign-button")
-        page.wait_for_selector("#done")
-        assert page.inner_text("#workflow-status") == "completed"
-        assert page.inner_text("#signer-status") == "signed"
+        # The whole journey is tests/test_journey_browser.py; here the JSON shortcut signs, the page shows it.
+        signed = page.request.post(page.url + "/sign", data={}, headers={"Accept": "application/json"})
+        assert signed.status == 200, signed.text()
+        page.reload()
+        page.wait_for_selector("#end-signed")
+        assert page.get_attribute("#workflow-status", "data-status") == "completed"
+        assert page.inner_text("#workflow-status") == "Completed"
+        assert page.inner_text("#signer-status") == "Signed"
 
         page.goto(f"{server.url}/_mock/")
         page.click(f"#wf-{to_refuse['workflow']['workflow_id']} a.signing-link")
+        page.click("#reject summary")
         page.fill("#reason", "Wrong address")
-        page.click("#refuse-button")
-        page.wait_for_selector("#done")
-        assert page.inner_text("#workflow-status") == "refused"
-        assert "Wrong address" in page.inner_text("#done")
+        page.click("#reject-button")
+        page.wait_for_selector("#end-refused")
+        assert page.get_attribute("#workflow-status", "data-status") == "refused"
+        assert "Wrong address" in page.inner_text("#refusal-reason")
 
         receiver.wait_for("workflowRefused", timeout=5)
         page.goto(f"{server.url}/_mock/")

@@ -22,11 +22,15 @@ def test_page_shows_workflow_signer_files_fields_and_interface_colour(api):
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("text/html")
     html = resp.text
-    assert "--primary: #AB12CD" in html
-    assert "Lease 42" in html and "ann@example.com" in html
-    assert "contract.pdf" in html and "page 1, at x=50" in html
-    assert 'id="sign-button"' in html and 'id="refuse-button"' in html
+    assert "--primary: #AB12CD" in html and "--on-primary: #FFFFFF" in html
+    assert "Lease 42" in html and "Advanced electronic signature" in html
+    assert 'id="step-terms"' in html and 'id="reject-button"' in html
     assert "<script" not in html.lower()  # works offline, no framework or CDN
+    assert "in_progress" not in html.replace('data-status="in_progress"', "")  # statuses in words
+    # The JSON view of the link names the journey's steps and the documents.
+    view = requests.get(signer["signing_url"], headers={"Accept": "application/json"}, timeout=10).json()
+    assert view["steps"] == ["terms", "details", "documents", "code"] and view["step"] == "terms"
+    assert view["documents"] == [{"file_id": made["file"]["file_id"], "file_name": "contract.pdf", "opened": False}]
     # The file link of the page serves the PDF itself.
     pdf = requests.get(f"{signer['signing_url']}/files/{made['file']['file_id']}", timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -73,8 +77,9 @@ def test_refuse_via_html_form_redirects_to_page_showing_new_state(api, receiver)
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith(url.split("127.0.0.1", 1)[1].split("/", 1)[1])
     page = requests.get(url, timeout=10)
-    assert 'id="workflow-status" class="badge refused">refused' in page.text
-    assert "Not me" in page.text and 'id="refuse-button"' not in page.text
+    assert 'id="workflow-status" data-status="refused">Rejected' in page.text
+    assert 'id="end-refused"' in page.text
+    assert "Not me" in page.text and 'id="reject-button"' not in page.text
     assert wait_until(receiver.ok, timeout=1.0)
     assert receiver.bodies()[0]["reason"] == "Not me"
     detail = api.workflow(made["workflow_id"])
@@ -83,12 +88,15 @@ def test_refuse_via_html_form_redirects_to_page_showing_new_state(api, receiver)
     assert audit[0]["user_agent"].startswith("python-requests")
 
 
-def test_sign_via_form_then_completed_when_all_sign(api):
+def test_sign_then_completed_when_all_sign(api):
     made = api.started(["a@example.com", "b@example.com"])
     first, second = made["signers"]
-    resp = requests.post(f"{first['signing_url']}/sign", allow_redirects=True, timeout=10)
-    assert resp.status_code == 200 and resp.history[0].status_code == 303
-    assert 'id="signer-status" class="badge signed">signed' in resp.text
+    # A form post from the page must go through the journey first; the JSON action is the shortcut.
+    resp = requests.post(f"{first['signing_url']}/sign", data={"code": "123456"}, timeout=10)
+    assert resp.status_code == 409 and 'data-code="step_not_ready"' in resp.text
+    assert act(first, "sign").status_code == 200
+    page = requests.get(first["signing_url"], timeout=10)
+    assert 'id="end-signed"' in page.text and 'id="signer-status" data-status="signed">Signed' in page.text
     assert api.workflow(made["workflow_id"])["status"] == "in_progress"
     assert act(second, "sign").json()["workflow_status"] == "completed"
     detail = api.workflow(made["workflow_id"])
@@ -109,10 +117,10 @@ def test_sequential_order_waits_for_previous_group(api):
     assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "not_your_turn"
     assert act(third, "refuse").status_code == 409
     page = requests.get(second["signing_url"], timeout=10)
-    assert 'id="waiting"' in page.text and 'id="sign-button"' not in page.text
+    assert 'id="waiting"' in page.text and 'id="step-terms"' not in page.text
     assert act(first, "sign").status_code == 200
     # Signers sharing an order act in parallel once their group opens.
-    assert 'id="sign-button"' in requests.get(third["signing_url"], timeout=10).text
+    assert 'id="step-terms"' in requests.get(third["signing_url"], timeout=10).text
     assert act(third, "sign").json()["workflow_status"] == "in_progress"
     assert act(second, "sign").json()["workflow_status"] == "completed"
 
@@ -140,7 +148,7 @@ def _close(api, made, how):
 
 
 @pytest.mark.parametrize("how, words", [("cancelled", "cancelled"), ("expired", "expiry date"),
-                                        ("refused", "refused"), ("completed", "completed")])
+                                        ("refused", "rejected"), ("completed", "completed")])
 def test_closed_links_answer_410_with_page_saying_why(api, how, words):
     signers = ["a@example.com"] if how == "completed" else ["a@example.com", "b@example.com"]
     made = api.started(signers)
@@ -151,7 +159,7 @@ def test_closed_links_answer_410_with_page_saying_why(api, how, words):
     assert resp.json()["error"]["code"]
     html = requests.post(f"{signer['signing_url']}/sign", timeout=10, allow_redirects=False)
     assert html.status_code == 410 and words in html.text
-    assert 'id="sign-button"' not in html.text
+    assert 'id="sign-now"' not in html.text and 'id="reject-button"' not in html.text
     if how != "completed":
         page = requests.get(signer["signing_url"], timeout=10)
         assert page.status_code == 410 and 'id="final-message"' in page.text and words in page.text

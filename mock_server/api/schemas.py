@@ -10,6 +10,7 @@ from .schema_base import BaseSchema, ResponseSchema
 
 from ..domain.defaults import (DEFAULT_SIGNATURE_TYPE, SIGNATURE_TYPES, SIGNER_STATUSES, SIGNING_ORDERS,
                                WORKFLOW_STATUSES)
+from ..domain.passwords import MAX_PASSWORD_LENGTH
 
 HEX_COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Must be a colour in the form #RRGGBB.")
 E164 = validate.Regexp(r"^\+[1-9][0-9]{6,14}$",
@@ -74,6 +75,11 @@ class AddWorkflowArgs(BaseSchema):
     interface_id = Id(allow_none=True)
     metadata = fields.Dict(keys=fields.String(validate=validate.Length(max=255)), allow_none=True,
                            validate=shallow_metadata)
+    password = fields.String(validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH), allow_none=True,
+                             load_only=True, metadata={
+                                 "description": "Optional workflow password the signers must enter before signing "
+                                                "(SIGN8 advises sending it by another channel). Stored only as a "
+                                                "salted hash, never returned; GetWorkflow shows password_protected."})
 
 
 class WorkflowIdArgs(BaseSchema):
@@ -185,6 +191,7 @@ class WorkflowSchema(ResponseSchema):
     refused_at = Timestamp()
     expired_at = Timestamp()
     cancelled_at = Timestamp()
+    password_protected = fields.Boolean(metadata={"description": "Whether signers must enter a workflow password."})
     events = fields.List(fields.Nested(EventSchema), required=True)
 
 

@@ -1,22 +1,23 @@
-"""The signing page a signatory opens, and its Sign / Refuse actions (HTML forms or JSON)."""
+"""The signing page a signatory opens: the journey step by step (HTML), and its JSON actions.
+
+HTTP adapters only: each view parses the request, calls one Services method and answers.
+The domain rules live in mock_server/domain/journey.py, codes.py and passwords.py.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from ..api.errors import error_response
-from ..domain.defaults import FINAL_STATUSES
-from ..domain.errors import DomainError, NotFound
+from ..domain.defaults import DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, FINAL_STATUSES
+from ..domain.errors import DomainError, NotFound, ValidationFailed
+from .colors import palette
+from .i18n import Words, language_of
 
 bp = Blueprint("signing", __name__, url_prefix="/sign", template_folder="templates", static_folder="static",
                static_url_path="/_static")
 
 MAX_REASON = 2000
-FINAL_MESSAGES = {
-    "completed": "Every signer has signed this workflow; it is completed.",
-    "refused": "A signer refused this workflow; it is closed.",
-    "expired": "This workflow reached its expiry date before it was completed.",
-    "cancelled": "The sender cancelled this workflow.",
-}
+DEFAULT_ARTWORK = {DEFAULT_ICON_FILE_ID: "default-icon.svg", DEFAULT_LOGO_FILE_ID: "default-logo.svg"}
 
 
 def services():
@@ -30,97 +31,203 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
 
 
-def client_ip() -> str | None:
-    return request.remote_addr
+def client() -> tuple[str | None, str]:
+    return request.remote_addr, request.user_agent.string
 
 
-def _context(token: str) -> dict:
-    svc = services()
-    signer = svc.lifecycle.signer_by_token(token)
-    wf = svc.store.get("workflows", signer["workflow_id"])
-    files = svc.store.by("files", "workflow_id", wf["workflow_id"])
-    fields = [f for f in svc.store.by("signatures", "workflow_id", wf["workflow_id"])
-              if f["signer_id"] == signer["signer_id"]]
-    by_file = {f["file_id"]: [x for x in fields if x["file_id"] == f["file_id"]] for f in files}
-    waiting = wf["status"] == "in_progress" and signer["status"] == "pending" and not svc.lifecycle.turn_of(signer, wf)
-    return {"token": token, "signer": signer, "workflow": wf, "files": files, "fields_by_file": by_file,
-            "interface": svc.workflows.interface_for(wf), "waiting": waiting,
-            "final_message": FINAL_MESSAGES.get(wf["status"]),
-            "can_act": wf["status"] == "in_progress" and signer["status"] == "pending" and not waiting}
+def body() -> dict:
+    """The request's fields: a JSON object, or the form."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+    return request.form.to_dict()
 
 
-def _page_status(ctx: dict) -> int:
-    if ctx["workflow"]["status"] in FINAL_STATUSES and ctx["signer"]["status"] == "pending":
+def _end_kind(view: dict) -> str | None:
+    """Which end page the link shows, or None while the journey goes on."""
+    wf, signer = view["workflow"], view["signer"]
+    if signer["status"] == "signed":
+        return "signed"
+    if signer["status"] == "refused":
+        return "refused"
+    if wf["status"] == "refused":
+        return "refused_other"
+    if wf["status"] in FINAL_STATUSES:
+        return wf["status"]
+    if wf["status"] == "draft":
+        return "draft"
+    if view["waiting"]:
+        return "waiting"
+    return None
+
+
+def _status(view: dict) -> int:
+    if view["workflow"]["status"] in FINAL_STATUSES and view["signer"]["status"] == "pending":
         return 410
     return 200
 
 
+def _artwork(token: str, file_id: str) -> str:
+    if file_id in DEFAULT_ARTWORK:
+        return url_for("signing.static", filename=DEFAULT_ARTWORK[file_id])
+    return url_for("signing.file", token=token, file_id=file_id)
+
+
+def _render(template: str, view: dict, status: int | None = None, **extra):
+    t = Words(language_of(view["signer"]))
+    interface = view["interface"]
+    html = render_template(template, **view, **extra, t=t, end=_end_kind(view), colors=palette(interface["primary_color"]),
+                           icon_url=_artwork(view["token"], interface["icon_file_id"]),
+                           logo_url=_artwork(view["token"], interface["logo_file_id"]))
+    return html, status or _status(view)
+
+
+def _summary(view: dict) -> dict:
+    wf, signer = view["workflow"], view["signer"]
+    return {"workflow_id": wf["workflow_id"], "workflow_status": wf["status"], "signer_id": signer["signer_id"],
+            "signer_status": signer["status"], "your_turn": not view["waiting"],
+            "signature_type": view["signature_type"], "password_protected": view["password_protected"],
+            "steps": view["steps"], "step": None if _end_kind(view) else view["step"],
+            "steps_done": [s for s in view["steps"] if s in view["done"]],
+            "documents": [{"file_id": f["file_id"], "file_name": f["file_name"], "opened": f["opened"]}
+                          for f in view["files"]],
+            "code": view["code_state"]}
+
+
 @bp.route("/<token>", methods=["GET"])
 def page(token):
-    """Show the signing page (styled with the workflow's interface)."""
+    """Show the signing journey's current step, or the end page (styled with the workflow's interface)."""
     try:
-        ctx = _context(token)
+        view = services().signing_view(token)
     except NotFound as exc:
         return _error(exc)
     if wants_json():
-        return {"workflow_id": ctx["workflow"]["workflow_id"], "workflow_status": ctx["workflow"]["status"],
-                "signer_id": ctx["signer"]["signer_id"], "signer_status": ctx["signer"]["status"],
-                "your_turn": not ctx["waiting"]}, _page_status(ctx)
-    return render_template("sign.html", **ctx), _page_status(ctx)
+        return _summary(view), _status(view)
+    return _render("journey.html", view)
+
+
+@bp.route("/<token>/documents/<file_id>", methods=["GET"])
+def document(token, file_id):
+    """Show one document, every page rendered, with the signature fields and annotations; marks it opened."""
+    try:
+        view = services().document_view(token, file_id)
+    except NotFound as exc:
+        return _error(exc)
+    if wants_json():
+        return {**_summary(view), "page_sizes": view["document"]["page_sizes"]}, _status(view)
+    return _render("document.html", view, status=200)
+
+
+def _step(token, action):
+    """Run one journey action; answer JSON, or send the browser back to the page."""
+    try:
+        action()
+    except DomainError as exc:
+        return _failed(token, exc)
+    if wants_json():
+        return _summary(services().signing_view(token))
+    return redirect(url_for("signing.page", token=token), code=303)
+
+
+def _failed(token, exc: DomainError):
+    """JSON: the one error shape. A browser gets the page again, saying in its language why it did not work."""
+    if wants_json() or isinstance(exc, NotFound):
+        return _error(exc)
+    view = services().signing_view(token)
+    t = Words(language_of(view["signer"]))
+    message = t.error(exc.code, exc.message, **{k: v for k, v in exc.extra.items() if v is not None})
+    if exc.code == "validation_error" and exc.fields and "code" in exc.fields:
+        message = t.error("code_format", exc.message)
+    return _render("journey.html", view, status=exc.status, action_error=message, error_code=exc.code)
+
+
+@bp.route("/<token>/terms", methods=["POST"])
+def terms(token):
+    """Accept the terms of use and the privacy notice (fields terms and privacy, true or "on")."""
+    data = body()
+    return _step(token, lambda: services().accept_terms(token, _truthy(data.get("terms")), _truthy(data.get("privacy")),
+                                                        *client()))
+
+
+@bp.route("/<token>/password", methods=["POST"])
+def password(token):
+    """Enter the workflow password on the page (403 wrong_password, recorded in the audit)."""
+    return _step(token, lambda: services().enter_password(token, body().get("password"), *client()))
+
+
+@bp.route("/<token>/details", methods=["POST"])
+def details(token):
+    """Confirm the overview and one's own details."""
+    return _step(token, lambda: services().confirm_details(token, *client()))
+
+
+@bp.route("/<token>/documents", methods=["POST"])
+def documents(token):
+    """Go on after opening every document once."""
+    return _step(token, lambda: services().finish_documents(token, *client()))
+
+
+@bp.route("/<token>/identity", methods=["POST"])
+def identity(token):
+    """The simulated identity check of a qualified signature or seal."""
+    return _step(token, lambda: services().confirm_identity(token, *client()))
+
+
+@bp.route("/<token>/code", methods=["POST"])
+def send_code(token):
+    """Send a new 6-digit one-time code by SMS (valid 5 minutes by the mock clock)."""
+    return _step(token, lambda: services().send_code(token, *client()))
 
 
 @bp.route("/<token>/sign", methods=["POST"])
 def sign(token):
-    """Sign as this link's signer."""
-    return _act(token, lambda: services().lifecycle.sign(token, client_ip(), request.user_agent.string))
+    """Sign. JSON: one call, {"password"} when the workflow has one (the mock's shortcut). Page: after every step, with the code."""
+    data = body()
+    on_page = not wants_json()
+    code = data.get("code") if on_page or "code" in data else None
+    if on_page and isinstance(code, str):
+        code = "".join(code.split())
+    return _act(token, lambda: services().sign(token, data.get("password"), code, on_page, *client()))
 
 
 @bp.route("/<token>/refuse", methods=["POST"])
 def refuse(token):
-    """Refuse as this link's signer, with an optional reason."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        reason = body.get("reason") if isinstance(body, dict) else None
-    else:
-        reason = request.form.get("reason")
+    """Reject the signing process, with an optional reason (at any step; no password needed)."""
+    reason = body().get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-        return error_response(422, "validation_error", f"reason must be a string of at most {MAX_REASON} characters.",
-                              {"reason": ["Invalid reason."]})
+        return _error(ValidationFailed(f"reason must be a string of at most {MAX_REASON} characters.",
+                                       fields={"reason": ["Invalid reason."]}))
     reason = (reason or "").strip() or None
-    return _act(token, lambda: services().lifecycle.refuse(token, reason, client_ip(), request.user_agent.string))
+    return _act(token, lambda: services().refuse(token, reason, *client()))
 
 
 @bp.route("/<token>/files/<file_id>", methods=["GET"])
 def file(token, file_id):
     """Let the signer view or download a file of the workflow, or the interface's images."""
-    svc = services()
     try:
-        signer = svc.lifecycle.signer_by_token(token)
-    except NotFound as exc:
+        meta, content = services().signing_file(token, file_id)
+    except DomainError as exc:
         return _error(exc)
-    wf = svc.store.get("workflows", signer["workflow_id"])
-    interface = svc.workflows.interface_for(wf)
-    allowed = {f["file_id"] for f in svc.store.by("files", "workflow_id", wf["workflow_id"])}
-    allowed |= {interface["icon_file_id"], interface["logo_file_id"]}
-    if file_id not in allowed:
-        return _error(NotFound("No such file in this workflow."))
-    meta, body = svc.workflows.file_content(wf["organization_id"], file_id)
     disposition = "attachment" if request.args.get("download") else "inline"
-    return Response(body, mimetype=meta["content_type"],
+    return Response(content, mimetype=meta["content_type"],
                     headers={"Content-Disposition": f'{disposition}; filename="{meta["file_name"]}"'})
+
+
+@bp.route("/<token>/files/<file_id>/pages/<int:number>.png", methods=["GET"])
+def page_image(token, file_id, number):
+    """One page of a document as a PNG, rendered on the server (cached in memory)."""
+    try:
+        png = services().page_image(token, file_id, number)
+    except DomainError as exc:
+        return _error(exc)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 def _act(token, action):
     try:
         result = action()
     except DomainError as exc:
-        if wants_json():
-            return _error(exc)
-        if isinstance(exc, NotFound):
-            return _error(exc)
-        # A browser gets the page again, showing why the action did not happen.
-        ctx = _context(token)
-        return render_template("sign.html", **ctx, action_error=exc.message), exc.status
+        return _failed(token, exc)
     if wants_json():
         wf, signer = result["workflow"], result["signer"]
         return {"workflow_id": wf["workflow_id"], "workflow_status": wf["status"],
@@ -128,10 +235,17 @@ def _act(token, action):
     return redirect(url_for("signing.page", token=token), code=303)
 
 
+def _truthy(value) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("on", "true", "1", "yes"))
+
+
 def _error(exc: DomainError):
     if wants_json():
         return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
-    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+    return render_template("error.html", status=exc.status, message=exc.message, t=Words("en"), colors=palette(None),
+                           logo_url=url_for("signing.static", filename=DEFAULT_ARTWORK[DEFAULT_LOGO_FILE_ID]),
+                           icon_url=url_for("signing.static", filename=DEFAULT_ARTWORK[DEFAULT_ICON_FILE_ID]),
+                           interface={}), exc.status
 
 
 def init_app(app) -> None:

@@ -1,0 +1,248 @@
+"""The signer's journey on the signing page, as SIGN8's help pages describe it.
+
+Steps, in order: accept the terms of use and the privacy notice; enter the workflow password (when
+one is set); confirm the overview and one's own details; open every document once; a simulated
+identity check (qualified signature or seal only); then a one-time code by SMS and "Sign now".
+Rejecting is possible at every step (Lifecycle.refuse). Progress is kept on the signer record
+(`journey`, and the code in `tan`), so it is in the store and survives a restart.
+
+The JSON action POST /sign/<token>/sign is the mock's shortcut for automation: one call, with the
+password when one is set, no journey and no code.
+"""
+from __future__ import annotations
+
+from . import codes
+from .clock import iso
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .passwords import MAX_PASSWORD_LENGTH, check_password
+
+QUALIFIED_TYPES = frozenset({"qualified_signature", "qualified_seal"})
+SEAL_TYPES = frozenset({"advanced_seal", "qualified_seal"})
+
+
+class WrongPassword(Forbidden):
+    code = "wrong_password"
+
+
+class StepNotReady(Conflict):
+    code = "step_not_ready"
+
+
+def signature_type(signer: dict) -> str:
+    return signer.get("signature_type") or "advanced_signature"
+
+
+def steps_for(wf: dict, signer: dict) -> list[str]:
+    steps = ["terms"]
+    if wf.get("password_hash"):
+        steps.append("password")
+    steps += ["details", "documents"]
+    if signature_type(signer) in QUALIFIED_TYPES:
+        steps.append("identity")
+    steps.append("code")
+    return steps
+
+
+def done_steps(wf: dict, signer: dict, file_ids: list[str]) -> set[str]:
+    j = signer.get("journey") or {}
+    done = set()
+    if j.get("terms_accepted_at"):
+        done.add("terms")
+    if j.get("password_ok_at"):
+        done.add("password")
+    if j.get("details_confirmed_at"):
+        done.add("details")
+    if j.get("documents_confirmed_at") and set(file_ids) <= set(j.get("opened_files") or []):
+        done.add("documents")
+    if j.get("identity_confirmed_at"):
+        done.add("identity")
+    return done
+
+
+def current_step(wf: dict, signer: dict, file_ids: list[str]) -> str:
+    done = done_steps(wf, signer, file_ids)
+    return next(s for s in steps_for(wf, signer) if s not in done or s == "code")
+
+
+class Journey:
+    """Apply the page's steps to a signer; each call is one store transaction."""
+
+    def __init__(self, store, clock, lifecycle, record_message):
+        self.store = store
+        self.clock = clock
+        self.lifecycle = lifecycle
+        # record_message(tx, kind, workflow, signer, **details): the captured-messages subsystem.
+        self.record_message = record_message
+
+    # -- reading ------------------------------------------------------------------------
+    def load(self, token: str) -> tuple[dict, dict, list[dict]]:
+        signer = self.lifecycle.signer_by_token(token)
+        wf = self.store.get("workflows", signer["workflow_id"])
+        files = self.store.by("files", "workflow_id", wf["workflow_id"])
+        return signer, wf, files
+
+    def file_of(self, wf: dict, file_id: str) -> dict:
+        f = self.store.get("files", file_id)
+        if f is None or f["workflow_id"] != wf["workflow_id"]:
+            raise NotFound("No such file in this workflow.", code_override="file_not_found")
+        return f
+
+    # -- the steps -------------------------------------------------------------------------
+    def _step(self, token: str, step: str, change, ip=None, user_agent=None, audit: str | None = None) -> dict:
+        """Check the link may act and that `step` is the one due (or already done); apply change(signer, now)."""
+        with self.store.transaction() as tx:
+            signer, wf, files = self.load(token)
+            self.lifecycle.check_can_act(signer, wf)
+            steps = steps_for(wf, signer)
+            if step not in steps:
+                raise StepNotReady(f"This signing process has no '{step}' step.")
+            done = done_steps(wf, signer, [f["file_id"] for f in files])
+            missing = [s for s in steps[:steps.index(step)] if s not in done]
+            if missing:
+                raise StepNotReady(f"Finish the earlier steps first: {', '.join(missing)}.", missing=missing)
+            now = iso(self.clock.now(wf["organization_id"]))
+            journey = dict(signer.get("journey") or {})
+            extra = change(journey, now, wf, files, signer) or {}
+            signer = {**signer, "journey": journey, **extra}
+            if audit:
+                signer["audit"] = signer["audit"] + [{"action": audit, "at": now, "ip": ip, "user_agent": user_agent}]
+            tx.put("signers", signer)
+        return {"signer": signer, "workflow": wf}
+
+    def accept_terms(self, token: str, terms: bool, privacy: bool, ip=None, user_agent=None) -> dict:
+        if not (terms and privacy):
+            fields = {k: ["Must be accepted."] for k, ok in (("terms", terms), ("privacy", privacy)) if not ok}
+            raise ValidationFailed("Accept the terms of use and the privacy notice to go on.", fields=fields)
+
+        def change(j, now, wf, files, signer):
+            j.setdefault("terms_accepted_at", now)
+        return self._step(token, "terms", change, ip, user_agent, audit="terms_accepted")
+
+    def enter_password(self, token: str, password, ip=None, user_agent=None) -> dict:
+        """Check the workflow password on the page; a wrong one is recorded in the audit and answers 403."""
+        self._check_password_input(password)
+        failed = []
+
+        def change(j, now, wf, files, signer):
+            if check_password(password, wf.get("password_hash")):
+                j["password_ok_at"] = now
+            else:
+                failed.append(now)
+        result = self._step(token, "password", change, ip, user_agent)
+        if failed:
+            self._audit(token, "wrong_password", ip, user_agent)
+            raise WrongPassword("The workflow password is wrong.")
+        return result
+
+    def confirm_details(self, token: str, ip=None, user_agent=None) -> dict:
+        def change(j, now, wf, files, signer):
+            j.setdefault("details_confirmed_at", now)
+        return self._step(token, "details", change, ip, user_agent, audit="details_confirmed")
+
+    def open_document(self, token: str, file_id: str) -> dict:
+        """Record that the signer opened a document (every one must be opened once before signing)."""
+        signer, wf, files = self.load(token)
+        f = self.file_of(wf, file_id)
+        if wf["status"] != "in_progress" or signer["status"] != "pending":
+            return {"signer": signer, "workflow": wf, "file": f}
+        if file_id in ((signer.get("journey") or {}).get("opened_files") or []):
+            return {"signer": signer, "workflow": wf, "file": f}
+
+        def change(j, now, wf_, files_, signer):
+            j["opened_files"] = list(j.get("opened_files") or []) + [file_id]
+        try:
+            result = self._step(token, "documents", change)
+        except StepNotReady:
+            return {"signer": signer, "workflow": wf, "file": f}
+        return {**result, "file": f}
+
+    def finish_documents(self, token: str, ip=None, user_agent=None) -> dict:
+        def change(j, now, wf, files, signer):
+            unopened = [f["file_name"] for f in files if f["file_id"] not in (j.get("opened_files") or [])]
+            if unopened:
+                raise StepNotReady("Open every document once before going on: " + ", ".join(unopened) + ".",
+                                   unopened=unopened)
+            j.setdefault("documents_confirmed_at", now)
+        return self._step(token, "documents", change, ip, user_agent, audit="documents_reviewed")
+
+    def confirm_identity(self, token: str, ip=None, user_agent=None) -> dict:
+        def change(j, now, wf, files, signer):
+            j.setdefault("identity_confirmed_at", now)
+        return self._step(token, "identity", change, ip, user_agent, audit="identity_confirmed_simulated")
+
+    def send_code(self, token: str, ip=None, user_agent=None) -> dict:
+        """Send a new six-digit code by SMS (a captured `tan` message); it replaces and unlocks the old one."""
+        sent = {}
+
+        def change(j, now, wf, files, signer):
+            if not signer.get("phone"):
+                raise Conflict("This signer has no mobile phone number for the one-time code.",
+                               code_override="no_phone")
+            code, state = codes.issue(self.clock.now(wf["organization_id"]))
+            sent.update(code=code, state=state)
+            return {"tan": state}
+
+        with self.store.transaction() as tx:
+            result = self._step(token, "code", change, ip, user_agent, audit="code_sent")
+            self.record_message(tx, "tan", result["workflow"], result["signer"], code=sent["code"],
+                                expires_at=sent["state"]["expires_at"])
+        return {**result, "code_state": codes.public(sent["state"])}
+
+    # -- signing -------------------------------------------------------------------------------
+    def _check_password_input(self, password) -> None:
+        if password is not None and (not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH):
+            raise ValidationFailed(f"password must be a string of at most {MAX_PASSWORD_LENGTH} characters.",
+                                   fields={"password": ["Invalid password."]})
+
+    def _audit(self, token: str, action: str, ip, user_agent) -> None:
+        with self.store.transaction() as tx:
+            signer = self.lifecycle.signer_by_token(token)
+            wf = self.store.get("workflows", signer["workflow_id"])
+            now = iso(self.clock.now(wf["organization_id"]))
+            tx.put("signers", {**signer, "audit": signer["audit"] + [
+                {"action": action, "at": now, "ip": ip, "user_agent": user_agent}]})
+
+    def check_before_signing(self, token: str, password=None, code=None, on_page: bool = False,
+                             ip=None, user_agent=None) -> None:
+        """Raise unless the signer may sign now; wrong passwords and codes are recorded before raising.
+
+        JSON (on_page=False): the link may act, and the workflow password is given when one is set;
+        a code is checked only when one is given. On the page: every step is done and the code is right.
+        """
+        self._check_password_input(password)
+        error = None
+        audit = None
+        changed = False
+        with self.store.transaction() as tx:
+            signer, wf, files = self.load(token)
+            self.lifecycle.check_can_act(signer, wf)
+            if code is not None or on_page:
+                code = codes.check_format(code)
+            now_dt = self.clock.now(wf["organization_id"])
+            if on_page:
+                done = done_steps(wf, signer, [f["file_id"] for f in files])
+                missing = [s for s in steps_for(wf, signer) if s != "code" and s not in done]
+                if missing:
+                    raise StepNotReady(f"Finish the earlier steps first: {', '.join(missing)}.", missing=missing)
+            elif wf.get("password_hash") and not check_password(password, wf["password_hash"]):
+                error = WrongPassword("This workflow is protected by a password: send the right "
+                                      "{\"password\": ...} to sign." if password is None
+                                      else "The workflow password is wrong.")
+                audit = "wrong_password"
+            if error is None and code is not None:
+                before = signer.get("tan")
+                ok, state, error = codes.verify(before, code, now_dt)
+                if state is not before:
+                    signer = {**signer, "tan": state}
+                    changed = True
+                if state is not before and not ok:
+                    audit = "wrong_code"
+            if audit:
+                signer = {**signer, "audit": signer["audit"] + [
+                    {"action": audit, "at": iso(now_dt), "ip": ip, "user_agent": user_agent}]}
+                changed = True
+            if changed:
+                tx.put("signers", signer)
+        if error is not None:
+            raise error
+
