@@ -159,6 +159,12 @@ class FileIdArgs(BaseSchema):
     file_id = Id(required=True)
 
 
+class SendReminderArgs(BaseSchema):
+    workflow_id = Id(required=True)
+    signer_id = Id(allow_none=True, metadata={"description": "Remind only this signer (if it is their turn). "
+                                                             "Default: every pending signer whose turn it is."})
+
+
 class ListWorkflowsArgs(BaseSchema):
     status = fields.String(validate=validate.OneOf(WORKFLOW_STATUSES))
     limit = fields.Integer(validate=validate.Range(min=1, max=500), load_default=50)
@@ -266,6 +272,22 @@ class WorkflowDetailSchema(WorkflowSchema):
     signers = fields.List(fields.Nested(SignerSchema), required=True)
     signatures = fields.List(fields.Nested(SignatureSchema), required=True)
     annotations = fields.List(fields.Nested(AnnotationSchema), required=True)
+
+
+class SkippedReminderSchema(ResponseSchema):
+    signer_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class ReminderSchema(ResponseSchema):
+    workflow_id = fields.String(required=True)
+    reminded = fields.List(fields.String(), required=True,
+                           metadata={"description": "The signers who were sent a reminder e-mail."})
+    message_ids = fields.List(fields.String(), required=True,
+                              metadata={"description": "The captured reminder e-mails (GET /_mock/messages/<id>)."})
+    skipped = fields.List(fields.Nested(SkippedReminderSchema), required=True,
+                          metadata={"description": "A signer_id that was given but is not due (signed, refused, "
+                                                   "or not their turn yet), with why."})
 
 
 class WorkflowListSchema(ResponseSchema):

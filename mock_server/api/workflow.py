@@ -163,6 +163,16 @@ def cancel_workflow(args):
     return services().workflows.cancel_workflow(org_id(), str(args["workflow_id"]))
 
 
+@blp.route("/SendReminder", methods=["POST"])
+@blp.arguments(s.SendReminderArgs())
+@blp.response(200, s.ReminderSchema)
+@errors(404, 409)
+def send_reminder(args):
+    """E-mail a reminder to the pending signers whose turn it is (or only signer_id); 409 unless in_progress."""
+    signer_id = str(args["signer_id"]) if args.get("signer_id") else None
+    return services().workflows.send_reminder(org_id(), str(args["workflow_id"]), signer_id)
+
+
 @blp.route("/GetWorkflow", methods=["GET"])
 @blp.arguments(s.WorkflowIdArgs(), location="query")
 @blp.response(200, s.WorkflowDetailSchema)

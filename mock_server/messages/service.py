@@ -1,0 +1,141 @@
+"""Messages: record what SIGN8 would send to people (e-mail and SMS), in the caller's transaction."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from ..domain import defaults
+from ..domain.clock import iso, parse_iso
+from . import content
+from .relay import SmtpRelay
+
+KINDS = ("invitation", "reminder", "tan", "cancelled", "completed")
+CHANNELS = ("email", "sms")
+TAN_VALID_MINUTES = 5
+
+
+class Messages:
+    """Build one message record per call, store it in the `messages` table, relay e-mails after commit.
+
+    record(tx, kind, workflow, signer, **context):
+      invitation / reminder: the signing link (computed from the signer's token; context signing_url overrides)
+      tan: code=<6 digits>, optional valid_minutes or expires_at
+      cancelled: nothing
+      completed: optional attachments=[{file_id, file_name, content_type}] (read from the blob store by the .eml)
+    """
+
+    def __init__(self, store, clock, settings, address=None):
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        # Where links point: an object with base_url (the bound address), else the settings' base_url.
+        self.address = address
+        smtp_url = getattr(settings, "smtp_url", None)
+        self.relay = SmtpRelay(store, clock, smtp_url) if smtp_url else None
+
+    @property
+    def base_url(self) -> str:
+        return (self.address or self.settings).base_url.rstrip("/")
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+
+    # -- recording ---------------------------------------------------------------------------
+    def record(self, tx, kind: str, workflow: dict, signer: dict, **context) -> dict:
+        """Build the message, put it in the `messages` table within tx, and relay it after commit."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown message kind {kind!r} (known: {', '.join(KINDS)})")
+        org_id = workflow["organization_id"]
+        now_dt = self.clock.now(org_id)
+        lang = content.language_of(signer)
+        channel = "sms" if kind == "tan" else "email"
+        wid = workflow["workflow_id"]
+        signing_url = context.get("signing_url") or f"{self.base_url}/sign/{signer['token']}"
+        workflow_url = f"{self.base_url}/api/workflow/GetWorkflow?workflow_id={wid}"
+        attachments = [_attachment(a) for a in context.get("attachments") or []]
+        built = content.build(kind, lang, sender=self._sender(org_id), workflow=workflow, signer=signer,
+                              color=self._color(workflow), signing_url=signing_url, workflow_url=workflow_url,
+                              code=context.get("code"), minutes=_minutes(context, now_dt),
+                              attachments=attachments)
+        message = {
+            "message_id": str(uuid.uuid4()),
+            "kind": kind,
+            "channel": channel,
+            "to": (signer.get("phone") if channel == "sms" else signer.get("email")) or "",
+            "to_name": content.person_name(signer) or None,
+            "subject": built["subject"],
+            "text": built["text"],
+            "html": built["html"] if channel == "email" else None,
+            "links": [link for link in built["links"] if link.get("url")],
+            "attachments": attachments,
+            "language": lang,
+            "signature_type": signer.get("signature_type") or defaults.DEFAULT_SIGNATURE_TYPE,
+            "workflow_id": wid,
+            "signer_id": signer.get("signer_id"),
+            "organization_id": org_id,
+            "created_at": iso(now_dt),
+            "relay": None,
+        }
+        if self.relay is not None and channel == "email":
+            message["relay"] = {"status": "queued", "target": self.relay.display, "error": None, "attempts": 0}
+            tx.on_commit(partial(self.relay.submit, message["message_id"]))
+        tx.put("messages", message)
+        return message
+
+    def _sender(self, org_id: str) -> str:
+        org = self.store.get("organizations", org_id)
+        return (org or {}).get("name") or "SIGN8"
+
+    def _color(self, workflow: dict) -> str:
+        iface = self.store.get("interfaces", workflow["interface_id"]) if workflow.get("interface_id") else None
+        return (iface or {}).get("primary_color") or defaults.DEFAULT_PRIMARY_COLOR
+
+    # -- reading (control API) ----------------------------------------------------------------
+    def query(self, organization_id: str | None = None, **filters) -> list[dict]:
+        """Messages newest first; filters: workflow_id, signer_id, to, kind, channel (exact; `to` ignores case)."""
+        if organization_id:
+            rows = self.store.by("messages", "organization_id", organization_id)
+        else:
+            rows = self.store.all("messages")
+        wanted = {k: str(v) for k, v in filters.items() if v not in (None, "")}
+        to = wanted.pop("to", None)
+        out = [m for m in rows if all(m.get(k) == v for k, v in wanted.items())
+               and (to is None or (m.get("to") or "").lower() == to.lower())]
+        # Newest first; the created_at of one organization's clock ties within a millisecond: keep insertion order.
+        indexed = list(enumerate(out))
+        indexed.sort(key=lambda pair: (pair[1]["created_at"], pair[0]), reverse=True)
+        return [m for _, m in indexed]
+
+    def get(self, message_id: str, organization_id: str | None = None) -> dict | None:
+        m = self.store.get("messages", message_id)
+        if m is None or (organization_id and m.get("organization_id") != organization_id):
+            return None
+        return m
+
+    def clear(self, organization_id: str | None = None) -> int:
+        """Delete every message (of one organization); return how many."""
+        with self.store.transaction() as tx:
+            rows = self.query(organization_id)
+            for m in rows:
+                tx.delete("messages", m["message_id"])
+        return len(rows)
+
+
+def _attachment(a: dict) -> dict:
+    out = {"file_id": a.get("file_id"), "file_name": a.get("file_name") or "document.pdf",
+           "content_type": a.get("content_type") or "application/pdf"}
+    if a.get("sha256"):
+        out["sha256"] = a["sha256"]
+    return out
+
+
+def _minutes(context: dict, now_dt) -> int:
+    if context.get("valid_minutes"):
+        return int(context["valid_minutes"])
+    expires = context.get("expires_at")
+    if expires:
+        dt = parse_iso(expires) if isinstance(expires, str) else expires
+        return max(1, round((dt - now_dt) / timedelta(minutes=1)))
+    return TAN_VALID_MINUTES
