@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email
+import email.policy
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
 import tarfile
@@ -331,6 +334,21 @@ class Container:
         self.engine("rm", "-f", self.name, check_rc=False)
 
 
+def start_workflow(client: Client, pdf: bytes, webhook_url: str | None = None, email="ann@example.com"):
+    """AddWorkflow, AddFile, AddSigner, AddSignature, StartWorkflow: a workflow in progress."""
+    wf = client.api("AddWorkflow", {"name": "image-test lease", **({"webhook_url": webhook_url} if webhook_url else {})})
+    wid = wf["workflow_id"]
+    f = client.api("AddFile", {"workflow_id": wid, "file_name": "lease.pdf", "content_type": "application/pdf",
+                               "data": base64.b64encode(pdf).decode()})
+    signer = client.api("AddSigner", {"workflow_id": wid, "email": email, "first_name": "Ann",
+                                      "phone": "+4915112345678"})
+    client.api("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": signer["signer_id"],
+                                "page": 1, "x": 72, "y": 600, "width": 180, "height": 50})
+    started = client.api("StartWorkflow", {"workflow_id": wid})
+    check(started["status"] == "in_progress", f"StartWorkflow left status {started['status']}")
+    return wid, f, signer
+
+
 def walk_flow(client: Client, receiver: Receiver, pdf: bytes) -> dict:
     """AddWorkflow ... StartWorkflow, refuse through the signing link, workflowRefused on the host."""
     _, org_id = ORG_A
@@ -338,16 +356,7 @@ def walk_flow(client: Client, receiver: Receiver, pdf: bytes) -> dict:
     status, payload = client.call("POST", "/api/workflow/AddWorkflow", {"name": "x"},
                                   {"Authorization": f"Bearer {ORG_A[0]}", "organisation_id": ORG_B_ID})
     check(status == 403, f"a foreign organisation_id header answered {status}, not 403: {payload}")
-    wf = client.api("AddWorkflow", {"name": "image-test lease", "webhook_url": receiver.url})
-    wid = wf["workflow_id"]
-    f = client.api("AddFile", {"workflow_id": wid, "file_name": "lease.pdf", "content_type": "application/pdf",
-                               "data": base64.b64encode(pdf).decode()})
-    signer = client.api("AddSigner", {"workflow_id": wid, "email": "ann@example.com", "first_name": "Ann",
-                                      "phone": "+4915112345678"})
-    client.api("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": signer["signer_id"],
-                                "page": 1, "x": 72, "y": 600, "width": 180, "height": 50})
-    started = client.api("StartWorkflow", {"workflow_id": wid})
-    check(started["status"] == "in_progress", f"StartWorkflow left status {started['status']}")
+    wid, f, signer = start_workflow(client, pdf, receiver.url)
     check(signer["signing_url"].startswith(client.base + "/sign/"), f"signing_url {signer['signing_url']}")
     refused_at = time.monotonic()
     status, payload = client.call("POST", signer["signing_url"] + "/refuse", {"reason": "Wrong rent"})
@@ -374,6 +383,58 @@ def read_back(client: Client, flow: dict) -> None:
 # ---------------------------------------------------------------- compose
 
 
+class SmtpSink:
+    """The smallest SMTP server smtplib talks to, on 127.0.0.1 of the host: stands in for the compose file's
+    mail catcher (no registry here to pull it from) and remembers each message's recipients and data."""
+
+    def __init__(self):
+        self.mails: list[dict] = []
+        self.cond = threading.Condition()
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 sink ESMTP\r\n")
+                rcpt, data = [], None
+                while line := self.rfile.readline():
+                    verb = line.strip().split(b" ", 1)[0].upper().split(b":", 1)[0]
+                    if verb == b"DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        lines = []
+                        while (chunk := self.rfile.readline()) and chunk.rstrip(b"\r\n") != b".":
+                            lines.append(chunk)
+                        data = b"".join(lines)
+                        with outer.cond:
+                            outer.mails.append({"rcpt": rcpt, "data": data})
+                            outer.cond.notify_all()
+                        rcpt = []
+                        self.wfile.write(b"250 queued\r\n")
+                    elif verb == b"RCPT":
+                        rcpt.append(line.split(b":", 1)[1].strip().strip(b"<>").decode())
+                        self.wfile.write(b"250 ok\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:  # EHLO/HELO, MAIL, RSET, NOOP: no extensions offered, so no STARTTLS or AUTH
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"smtp://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def wait_for(self, recipient: str, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not (found := [m for m in self.mails if recipient in m["rcpt"]]):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Failed(f"no e-mail to {recipient} reached the SMTP sink within {timeout} s")
+                self.cond.wait(left)
+            return found[0]
+
+
+
 def compose_command(engine: Engine) -> list[str] | None:
     if engine.name == "podman":
         local = Path(sys.executable).parent / "podman-compose"
@@ -384,17 +445,19 @@ def compose_command(engine: Engine) -> list[str] | None:
     return None
 
 
-def compose_smoke(engine: Engine, src: Path, image: str, workdir: Path) -> str:
-    """examples/compose.yaml, as written, plus an override for this machine: host networking, a free port."""
+def compose_smoke(engine: Engine, src: Path, image: str, workdir: Path, pdf: bytes) -> str:
+    """examples/compose.yaml, as written, plus an override for this machine: host networking, a free port, and
+    the mail relay pointed at a sink on the host instead of the mailpit service (no registry to pull it from)."""
     cmd = compose_command(engine)
     if cmd is None:
         return "skipped (no podman-compose / docker compose)"
-    port, token = free_port(), secrets.token_hex(8)
+    port, token, sink = free_port(), secrets.token_hex(8), SmtpSink()
     override = workdir / "compose.override.yaml"
     override.write_text(json.dumps({"services": {"sign8-mock": {
         "network_mode": "host", "ports": [],
         "environment": {"SIGN8_MOCK_HOST": "127.0.0.1", "SIGN8_MOCK_PORT": str(port),
-                        "SIGN8_MOCK_PUBLIC_URL": f"http://127.0.0.1:{port}", "SIGN8_MOCK_ADMIN_TOKEN": token}}}}))
+                        "SIGN8_MOCK_PUBLIC_URL": f"http://127.0.0.1:{port}", "SIGN8_MOCK_ADMIN_TOKEN": token,
+                        "SIGN8_MOCK_SMTP_URL": sink.url}}}}))
     project = f"sign8imagetest{secrets.token_hex(3)}"
     base = [*cmd, "-p", project, "-f", str(src / "examples" / "compose.yaml"), "-f", str(override)]
     env = {**os.environ, "SIGN8_MOCK_IMAGE": image}
@@ -402,14 +465,20 @@ def compose_smoke(engine: Engine, src: Path, image: str, workdir: Path) -> str:
         # podman-compose passes these on to `podman run` (the same sandbox workaround as above).
         base[len(cmd):len(cmd)] = ["--podman-run-args", " ".join(engine.run_opts)]
     try:
-        run([*base, "up", "-d"], env=env, timeout=300)
+        run([*base, "up", "-d", "sign8-mock"], env=env, timeout=300)  # only the mock: mailpit cannot be pulled here
         client = Client(f"http://127.0.0.1:{port}", token)
         wait_until("compose: first /_mock/health 200", client.healthy, timeout=60)
-        wf = client.api("AddWorkflow", {"name": "compose"})
-        check(client.api("GetWorkflow", workflow_id=wf["workflow_id"])["status"] == "draft", "compose: GetWorkflow")
+        address = f"compose-{secrets.token_hex(4)}@example.com"
+        _, _, signer = start_workflow(client, pdf, email=address)
+        mail = sink.wait_for(address, timeout=30)
+        parsed = email.message_from_bytes(mail["data"], policy=email.policy.default)
+        text = " ".join(part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text")
+        check(signer["signing_url"] in text, "compose: the relayed invitation does not carry the signing link")
     finally:
         run([*base, "down", "-v"], env=env, check_rc=False, timeout=300)
-    return f"passed ({' '.join(cmd[:2]) if cmd[0] == 'docker' else Path(cmd[0]).name}: health, AddWorkflow, GetWorkflow)"
+        sink.server.shutdown()
+    tool = " ".join(cmd[:2]) if cmd[0] == "docker" else Path(cmd[0]).name
+    return f"passed ({tool}: health, a workflow started, its invitation relayed over SMTP to the host)"
 
 
 # ---------------------------------------------------------------- main
@@ -458,7 +527,8 @@ def main(argv=None) -> int:
         health = client.healthy()
         check(health["storage"] == "/data/sign8-mock.json", f"storage is {health['storage']}, not the volume")
         first.healthcheck()
-        flow = walk_flow(client, receiver, (src / "mock_server" / "assets" / "sample-contract.pdf").read_bytes())
+        pdf = (src / "mock_server" / "assets" / "sample-contract.pdf").read_bytes()
+        flow = walk_flow(client, receiver, pdf)
         say(f"flow passed: AddWorkflow..StartWorkflow, refuse, workflowRefused on the host "
             f"{flow['webhook_ms']:.0f} ms after the refuse (organisation_id header ok, foreign one 403)")
         stop1_s = first.stop()
@@ -473,7 +543,7 @@ def main(argv=None) -> int:
         stop2_s = second.stop()
         second.remove()
 
-        compose = "skipped (--no-compose)" if args.no_compose else compose_smoke(engine, src, args.image, workdir)
+        compose = "skipped (--no-compose)" if args.no_compose else compose_smoke(engine, src, args.image, workdir, pdf)
         say(f"compose: {compose}")
         say("PASSED")
         print(f"  image:  {args.image}  {size / 1e6:.1f} MB; base {base} {base_size / 1e6:.1f} MB; "

@@ -55,4 +55,4 @@ def test_recipes_match_the_image():
     mock = compose["services"]["sign8-mock"]
     assert mock["volumes"] == ["sign8-data:/data"] and "sign8-data" in compose["volumes"]
     assert mock["ports"] == ["127.0.0.1:8080:8080"]
-    assert compose["services"]["mailpit"]["profiles"] == ["mail"]  # not started until the mock sends mail
+    assert mock["environment"]["SIGN8_MOCK_SMTP_URL"] == "smtp://mailpit:1025" and "mailpit" in compose["services"]
