@@ -305,6 +305,24 @@ def test_a_signer_without_a_field_signs_invisibly_and_fields_of_other_files_are_
     assert NO_LEGAL_EFFECT not in page_texts(out)[0]
 
 
+def test_blank_pages_broken_xrefs_and_signed_originals_are_signed_too(ca):
+    field = [{"signer_id": "s-anna", "page": 1, "x": 72, "y": 72, "width": 180, "height": 50}]
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)  # a page without /Contents
+    blank = io.BytesIO()
+    writer.write(blank)
+    two = make_pdf(2)
+    broken = two[:two.rindex(b"startxref")] + b"startxref\n12345\n%%EOF\n"  # pypdf copes, pyHanko does not
+    for data in (blank.getvalue(), broken):
+        out = sign_document(data, field, [SIGNERS[2]], [], ca, ORG, SIGNED_AT)
+        assert "Anna Müller" in page_texts(out)[0]
+        assert len(PdfReader(io.BytesIO(out)).pages) == len(PdfReader(io.BytesIO(data)).pages)
+        assert [status.bottom_line for _, status in validate(out, trust(ca.cert_pem))] == [True]
+    # A file signed before (by this mock or anyone) keeps its signature valid after ours.
+    twice = sign_document(out, field, [SIGNERS[1]], [], ca, ORG, SIGNED_AT)
+    assert [status.bottom_line for _, status in validate(twice, trust(ca.cert_pem))] == [True, True]
+
+
 def test_a_field_on_a_missing_page_is_an_error(ca):
     with pytest.raises(ValueError, match="page 4"):
         sign_document(make_pdf(3), [{**FIELDS[0], "page": 4}], SIGNERS, [], ca, ORG, SIGNED_AT)
@@ -319,26 +337,28 @@ def test_a_zero_size_field_gets_a_default_stamp(ca):
 
 
 def test_fifty_pages_three_signers_in_time(ca, capsys):
-    original = make_pdf(50)
     fields = [{"signer_id": s["signer_id"], "page": 50 - n, "x": 72, "y": 600, "width": 180, "height": 50}
               for n, s in enumerate(SIGNERS)]
-    sign_document(make_pdf(1), fields[:0], SIGNERS[:1], [], ca, ORG, SIGNED_AT)  # warm the imports
-    timings = {}
-    for pages, data in (("1 page", make_pdf(1)), ("50 pages", original)):
-        used = [dict(f, page=min(f["page"], 1 if pages == "1 page" else 50)) for f in fields]
+    annotations = [dict(a, page=1) for a in ANNOTATIONS]
+    sign_document(make_pdf(1), [], SIGNERS[:1], [], ca, ORG, SIGNED_AT)  # the imports, once per process
+    wall, cpu = {}, {}
+    for pages in (1, 50):
+        data = make_pdf(pages)
+        used = [dict(f, page=min(f["page"], pages)) for f in fields]
         runs = []
         for _ in range(3):
-            start = time.perf_counter()
-            out = sign_document(data, used, SIGNERS, [dict(a, page=1) for a in ANNOTATIONS], ca, ORG, SIGNED_AT)
-            runs.append(time.perf_counter() - start)
-        timings[pages] = sorted(runs)[1]
-        assert len(PdfReader(io.BytesIO(out)).pages) == (1 if pages == "1 page" else 50)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            out = sign_document(data, used, SIGNERS, annotations, ca, ORG, SIGNED_AT)
+            runs.append((time.perf_counter() - start, time.process_time() - start_cpu))
+        wall[pages], cpu[pages] = sorted(r[0] for r in runs)[1], sorted(r[1] for r in runs)[1]
+        assert len(PdfReader(io.BytesIO(out)).pages) == pages
+        assert len(validate(out, trust(ca.cert_pem))) == 3
     with capsys.disabled():
-        print(f"\nsign_document, 3 signers, median of 3: 1 page {timings['1 page']:.3f} s, "
-              f"50 pages {timings['50 pages']:.3f} s")
+        print(f"\nsign_document, 3 signers, median of 3: 1 page {wall[1]:.3f} s wall / {cpu[1]:.3f} s CPU, "
+              f"50 pages {wall[50]:.3f} s wall / {cpu[50]:.3f} s CPU")
     # Targets (issue 12): completion-to-ready p50 <= 1 s (1 page) and <= 5 s (50 pages) on 2 cores.
-    # This function is only a part of that path; a generous bound keeps the test stable on a busy CI.
-    assert timings["1 page"] < 2.0 and timings["50 pages"] < 5.0
+    # This function is the biggest part of that path. CPU time, so that a busy machine does not fail it.
+    assert cpu[1] < 1.0 and cpu[50] < 2.5
 
 
 # -- the audit report --------------------------------------------------------------------------------

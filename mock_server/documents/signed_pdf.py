@@ -32,7 +32,17 @@ every field's appearance (name, signature type in words, date and time UTC, and 
 signature: no legal effect") and every annotation into the page content (wrapped in q/Q, as a form
 XObject) and adds the empty signature fields; then one incremental update per signer, each a PAdES
 baseline B-B signature (pyHanko, SHA-256, ECDSA P-256) covering everything before it. Page count and
-the pages' own content do not change.
+the pages' own content do not change. (A file whose cross-reference table pyHanko cannot read, but
+pypdf could at upload, is first rewritten by pypdf; only then does the result not begin with the
+original bytes.)
+
+Errors: ValueError for a field or annotation on a page the file lacks; pyHanko's exceptions for a
+file it cannot sign (e.g. an earlier certification signature that forbids any change). The caller
+records them in the workflow's events and retries; nothing here is partial (bytes or an exception).
+
+Cost (2 cores, warm): about 0.2-0.3 s of CPU for 1 or 50 pages and 3 signers when all text is
+Latin-1, about 0.1 s more when a name needs the Unicode font. The first call of a process also
+imports pyHanko and fpdf2 (about 1.3 s): warm them up off the request path.
 """
 from __future__ import annotations
 
@@ -234,6 +244,41 @@ def _asn1(ca: TestCA, key, cert):
             asn1_x509.Certificate.load(ca.certificate.public_bytes(serialization.Encoding.DER)))
 
 
+def _open(original: bytes):
+    """An incremental writer over the original, and its page count.
+
+    pypdf accepted the file at upload; pyHanko is stricter about a broken cross-reference table.
+    Such a file is first rewritten by pypdf (then, and only then, the signed file does not begin
+    with the original's bytes).
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(original), strict=False)
+        count = int(writer.root["/Pages"]["/Count"])
+        for ix in range(count):
+            writer.find_page_for_modification(ix)
+        return writer, count
+    except Exception:
+        from pypdf import PdfReader, PdfWriter
+
+        out = io.BytesIO()
+        PdfWriter(clone_from=PdfReader(io.BytesIO(original), strict=False)).write(out)
+        writer = IncrementalPdfFileWriter(io.BytesIO(out.getvalue()), strict=False)
+        return writer, int(writer.root["/Pages"]["/Count"])
+
+
+def _ensure_contents(writer, ix: int) -> None:
+    """Give a page without /Contents (a blank page) an empty content stream to add to."""
+    from pyhanko.pdf_utils import generic
+
+    page_ref, _ = writer.find_page_for_modification(ix)
+    page = page_ref.get_object()
+    if "/Contents" not in page:
+        page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=b""))
+        writer.update_container(page)
+
+
 def sign_document(original: bytes, fields: list[dict], signers: list[dict], annotations: list[dict],
                   ca: TestCA, organization_name: str, signed_at: dict[str, str],
                   file_id: str | None = None) -> bytes:
@@ -255,8 +300,7 @@ def sign_document(original: bytes, fields: list[dict], signers: list[dict], anno
     fields = [f for f in fields if f.get("signer_id") in by_signer]
 
     # -- revision 2: stamps, annotations and empty signature fields ------------------------------
-    writer = IncrementalPdfFileWriter(io.BytesIO(original), strict=False)
-    page_count = int(writer.root["/Pages"]["/Count"])
+    writer, page_count = _open(original)
     pages: dict[int, _Page] = {}
 
     def page_of(record: dict, what: str) -> int:
@@ -289,6 +333,7 @@ def sign_document(original: bytes, fields: list[dict], signers: list[dict], anno
             cm = " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in pages[ix].matrix())
             draw = writer.add_object(generic.StreamObject(
                 stream_data=f"Q\nq {cm} cm {XOBJECT_NAME} Do Q\n".encode("ascii")))
+            _ensure_contents(writer, ix)
             writer.add_stream_to_page(ix, opener, prepend=True)
             writer.add_stream_to_page(ix, draw, resources=generic.DictionaryObject({
                 generic.pdf_name("/XObject"): generic.DictionaryObject({generic.pdf_name(XOBJECT_NAME): xobj})}))
