@@ -12,8 +12,8 @@ API:
   "signature_type", "status", "signed_at", "refused_at", "refusal_reason", "order", "created_at",
   "audit": [{"action", "at", "ip", "user_agent", ...}]}).
 - ``organization``: {"organization_id", "name"} (either may be missing).
-- ``file_hashes``: {file_id: {"original": sha256 hex, "signed": sha256 hex or None,
-  "signed_page_count": int?}}; "original" falls back to file["sha256"].
+- ``file_hashes``: {file_id: {"original": sha256 hex, "signed": sha256 hex or None}}; "original"
+  falls back to file["sha256"]; a missing "signed" is shown as "no signed version".
 
 The report has: the workflow's name, id, organization, status and its created / started / final
 times; each file with its page count and the SHA-256 of the original and signed bytes; each

@@ -9,7 +9,8 @@ API:
 - ``fields``: signature-field records ({"signer_id", "page" (1-based), "x", "y", "width", "height",
   "file_id"?}); ``annotations``: {"page", "x", "y", "text", "font_size"=12, "color"="#000000",
   "file_id"?}. With ``file_id`` given, records of other files are ignored; without it, all are
-  taken to be on this file. A field or annotation on a page the file does not have raises ValueError.
+  taken to be on this file. A field or annotation on a page the file does not have raises ValueError;
+  fields of signers not in ``signers`` are left out.
 - ``signers``: signer records ({"signer_id", "email", "first_name", "last_name", "order",
   "created_at", "signature_type"}); each one signs this file once, in signing order ("order", then
   "created_at"). Pass the signers who sign this file (the workflow's signers). A signer with a field
