@@ -15,7 +15,7 @@ ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null
 BASE ?=
 IMAGE ?= localhost/sign8-mock:latest
 
-.PHONY: run test unit postman browser-deps bench soak fuzz clean image image-test image-deps dist
+.PHONY: run test unit postman node-tools lint-openapi browser-deps bench soak fuzz clean image image-test image-deps dist
 
 $(RUN_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,19 +30,30 @@ $(STAMP): $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/sign8-mock serve --host $(HOST) --port $(PORT) --fixtures fixtures
 
-# The whole suite: unit, end-to-end, reliability (bounded), generated requests, browser, then newman.
+# The whole suite: unit, end-to-end, reliability (bounded), generated requests, browser, then newman
+# and the OpenAPI document checked by the tools its users run (Redocly, Spectral, Postman's converter).
 test: $(STAMP)
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory postman
+	$(MAKE) --no-print-directory lint-openapi
 
-$(NODE_DIR)/.installed: fixtures/postman/package.json
+# newman, openapi-to-postmanv2, @redocly/cli and @stoplight/spectral-cli, pinned (package.json and its
+# lock file) and installed into the git-ignored .node/ with `npm ci` (exactly the locked versions).
+$(NODE_DIR)/.installed: fixtures/postman/package.json fixtures/postman/package-lock.json
 	mkdir -p $(NODE_DIR)
-	cp fixtures/postman/package.json fixtures/postman/package-lock.json $(NODE_DIR)/ 2>/dev/null || cp fixtures/postman/package.json $(NODE_DIR)/
-	cd $(NODE_DIR) && npm install --no-audit --no-fund --silent
+	cp fixtures/postman/package.json fixtures/postman/package-lock.json $(NODE_DIR)/
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --silent
 	touch $@
+
+node-tools: $(NODE_DIR)/.installed
 
 postman: $(STAMP) $(NODE_DIR)/.installed
 	$(BIN)/python fixtures/postman/run_newman.py --newman $(NODE_DIR)/node_modules/.bin/newman
+
+# The served /openapi.json: 0 lint errors, and Postman's import of it runs clean against a fresh mock.
+lint-openapi: $(STAMP) $(NODE_DIR)/.installed
+	$(BIN)/python fixtures/postman/lint_openapi.py --node-bin $(NODE_DIR)/node_modules/.bin
+	$(BIN)/python fixtures/postman/run_openapi_collection.py --node-bin $(NODE_DIR)/node_modules/.bin
 
 # Debian's Chromium for the browser test (Playwright's own download does not work offline).
 browser-deps:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask
+from flask import Flask, redirect, request
 from flask.json.provider import DefaultJSONProvider
 from swagger_ui_bundle import swagger_ui_path
 
+from . import __version__
 from . import api as api_pkg
 from . import control, signing
 from .api.errors import MockApi
@@ -47,6 +48,16 @@ class MockFlask(Flask):
         return wrapped
 
 
+def index():
+    """A small JSON index of the mock; a browser is sent to the API docs."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]:
+        return redirect("/docs", code=302)
+    return {"name": "sign8-mock", "description": "A local mock server of the SIGN8 Workflow API.",
+            "version": __version__, "links": {"docs": "/docs", "openapi": "/openapi.json", "dashboard": "/_mock/",
+                                              "health": "/_mock/health"}}
+
+
 def create_app(config: Settings | dict | None = None, start_background: bool = True) -> Flask:
     """Build a mock server app; config is Settings, a dict of overrides, or None (environment)."""
     settings = config if isinstance(config, Settings) else from_env(**(config or {}))
@@ -65,13 +76,15 @@ def create_app(config: Settings | dict | None = None, start_background: bool = T
         JSON_SORT_KEYS=False,
         SIGN8_SETTINGS=settings,
         API_SPEC_OPTIONS={
-            "info": {"description": "A local mock of the SIGN8 Workflow API. Errors share one shape: "
-                                    "{\"error\": {\"code\", \"message\", \"fields\"}}; invalid fields answer 422."},
-            "servers": [{"url": settings.base_url}],
-            "components": {"securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer"},
-                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-            }},
+            "info": {
+                "description": "A local mock of the SIGN8 Workflow API (e-signature workflows), its signing links, "
+                               "webhooks and a control API under `/_mock`. Every `/api` call carries an API key: "
+                               "`Authorization: Bearer YOUR_API_KEY` (or `X-API-Key`). Errors share one shape: "
+                               "`{\"error\": {\"code\", \"message\", \"fields\"}}`; invalid fields answer 422.",
+                "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
+                "contact": {"name": "sign8-mock maintainers"},
+            },
+            # servers, security and the rest are completed per request by api/openapi_extras.finish().
         },
     )
     services = Services(settings)
@@ -80,6 +93,10 @@ def create_app(config: Settings | dict | None = None, start_background: bool = T
     api_pkg.init_app(app, api)
     signing.init_app(app)
     control.init_app(app, api, swagger_ui_path)
+    app.add_url_rule("/", "index", index, methods=["GET"])
+    # The dashboard's slash-less alias (the document's path); the same endpoint keeps its blueprint's auth hook.
+    app.add_url_rule("/_mock/dashboard", "mock_dashboard.page", app.view_functions["mock_dashboard.page"],
+                     methods=["GET"])
     if start_background:
         services.start()
     return app

@@ -144,9 +144,10 @@ def test_json_that_is_not_an_object_is_rejected(server, auth):
         expect_error(raw_post(server, auth, "AddWorkflow", body), (400, 422))
 
 
-@pytest.mark.parametrize("path", ["/api/workflow/Nope", "/api/nothing", "/api/workflow/AddWorkflow/extra"])
-def test_unknown_route_under_api_is_404_json(server, auth, path):
-    expect_error(requests.get(f"{server.url}{path}", headers=auth, timeout=TIMEOUT), 404, "not_found")
+@pytest.mark.parametrize("path, code", [("/api/workflow/Nope", "unknown_operation"), ("/api/nothing", "not_found"),
+                                        ("/api/workflow/AddWorkflow/extra", "unknown_operation")])
+def test_unknown_route_under_api_is_404_json(server, auth, path, code):
+    expect_error(requests.get(f"{server.url}{path}", headers=auth, timeout=TIMEOUT), 404, code)
 
 
 @pytest.mark.parametrize("method, op", [("GET", "AddWorkflow"), ("DELETE", "GetWorkflow"), ("PUT", "AddFile"),

@@ -93,6 +93,8 @@ def test_every_mock_route_is_documented_and_answers_as_documented(client):
         if rule.rule.startswith("/_mock") and not rule.rule.startswith("/_mock/static"):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    # /_mock/ is documented as its slash-less alias /_mock/dashboard (a path ending in "/" is a lint error).
+    routed.discard(("/_mock/", "GET"))
     assert routed == documented
     for path, method in sorted(documented):
         url = path.replace("{delivery_id}", str(uuid.uuid4())).replace("{workflow_id}", str(uuid.uuid4()))

@@ -29,6 +29,17 @@ def _compile(schema: Schema):
     return plan
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean only: marshmallow's Boolean also takes 1, "yes", "on"..., which the document
+    (type: boolean) does not allow; whatever the server accepts, the document must allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # `0 in {False}` is true in Python, so test the type, not set membership.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class BaseSchema(Schema):
     """A schema that deep-copies as itself."""
 

@@ -6,7 +6,7 @@ from datetime import timezone
 
 from marshmallow import ValidationError, fields, validate
 
-from .schema_base import BaseSchema, ResponseSchema
+from .schema_base import BaseSchema, ResponseSchema, StrictBoolean
 
 from ..domain.defaults import (DEFAULT_SIGNATURE_TYPE, SIGNATURE_TYPES, SIGNER_STATUSES, SIGNING_ORDERS,
                                WORKFLOW_STATUSES)
@@ -129,7 +129,7 @@ class AddSignatureArgs(PositionMixin):
     signer_id = Id(required=True)
     width = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
     height = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
-    required = fields.Boolean(load_default=True)
+    required = StrictBoolean(load_default=True)
 
 
 class AddAnnotationArgs(PositionMixin):
@@ -314,6 +314,8 @@ class ErrorBodySchema(BaseSchema):
     fields_ = fields.Dict(data_key="fields", metadata={"description": "Per-field messages (validation errors)."})
     missing = fields.List(fields.String())
     workflow_status = fields.String()
+    operations = fields.List(fields.String(), metadata={"description": "unknown_operation: the operations there are."})
+    rule_id = fields.String(metadata={"description": "injected_fault: the fault rule that answered."})
 
 
 class ErrorSchema(BaseSchema):

@@ -1,7 +1,7 @@
 """Schemas of the /_mock control API."""
 from marshmallow import fields, validate
 
-from ..api.schema_base import BaseSchema, ResponseSchema
+from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean
 
 from ..api.schemas import Timestamp
 
@@ -134,7 +134,7 @@ class FaultRuleArgs(BaseSchema):
                          metadata={"description": "Exact path or glob (fnmatch), e.g. /api/workflow/*."})
     status = fields.Integer(allow_none=True, validate=validate.Range(min=400, max=599))
     delay_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60000))
-    drop = fields.Boolean(load_default=False, metadata={"description": "Close the connection without an answer."})
+    drop = StrictBoolean(load_default=False, metadata={"description": "Close the connection without an answer."})
     probability = fields.Float(load_default=1.0, validate=validate.Range(min=0.0, max=1.0))
     times = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1_000_000),
                            metadata={"description": "Fire this many times, then disappear (default: forever)."})
@@ -159,7 +159,7 @@ class WebhookFaultArgs(BaseSchema):
     delay_ms = fields.Integer(validate=validate.Range(min=0, max=60000))
     delay_count = fields.Integer(validate=validate.Range(min=0, max=1000),
                                  metadata={"description": "How many next events wait delay_ms (default 1)."})
-    reorder_next = fields.Boolean(metadata={"description": "Hold the next event back until the one after it is sent."})
+    reorder_next = StrictBoolean(metadata={"description": "Hold the next event back until the one after it is sent."})
 
 
 class WebhookFaultSchema(ResponseSchema):
@@ -173,8 +173,8 @@ class WebhookFaultSchema(ResponseSchema):
 class SnapshotSchema(ResponseSchema):
     format = fields.String(required=True, metadata={"description": "sign8-mock-snapshot/1"})
     tables = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True)
-    blobs = fields.Dict(keys=fields.String(), values=fields.String(),
-                        metadata={"description": "File contents, base64, by SHA-256."})
+    blobs = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                        metadata={"description": "File contents, base64, by SHA-256 (null or absent: none)."})
 
 
 class SnapshotImportSchema(ResponseSchema):
