@@ -18,11 +18,10 @@ def warm_up() -> None:
 
     Meant for a background thread once the server is listening; importing this package does not do it.
     """
-    from . import audit_report, ca, signed_pdf  # noqa: F401
-    import pyhanko.pdf_utils.incremental_writer  # noqa: F401
-    import pyhanko.pdf_utils.reader  # noqa: F401
-    import pyhanko.sign.fields  # noqa: F401
-    import pyhanko.sign.signers  # noqa: F401
-    import pyhanko.stamp.noop  # noqa: F401
-    import pyhanko_certvalidator.registry  # noqa: F401
-    import fpdf  # noqa: F401
+    import importlib
+
+    for name in ("mock_server.documents.ca", "mock_server.documents.signed_pdf",
+                 "mock_server.documents.audit_report", "pyhanko.pdf_utils.incremental_writer",
+                 "pyhanko.pdf_utils.reader", "pyhanko.sign.fields", "pyhanko.sign.signers", "pyhanko.stamp.noop",
+                 "pyhanko_certvalidator.registry", "fpdf"):
+        importlib.import_module(name)
