@@ -102,8 +102,7 @@ def check_or_repair(db: str, repair: bool) -> int:
         print("sign8-mock: an in-memory database has no files to check.", file=sys.stderr)
         return 2
     if not repair:
-        store = Store(db, TABLES, lock=False)
-        store.close(compact=False)
+        store = Store(db, TABLES, read_only=True)
         print(f"{db}: ok ({', '.join(f'{t} {store.count(t)}' for t in store.tables())})")
         return 0
     moved = repair_store(db, TABLES)
@@ -126,11 +125,11 @@ def serve(settings) -> int:
     if settings.fixtures:
         services.seed(settings.fixtures)
     services.start()
-    print(banner(services, port), flush=True)
-
     drain = GracefulStop(server)
     signal.signal(signal.SIGTERM, drain.request)
     signal.signal(signal.SIGINT, drain.request)
+    # The banner last: whoever waits for it may signal at once, and the handlers must be in place by then.
+    print(banner(services, port), flush=True)
     try:
         server.run()
     except SystemExit:

@@ -121,7 +121,7 @@ class Store:
     """Hold every record in memory and make each committed change durable."""
 
     def __init__(self, path: str, specs: Iterable[TableSpec], compact_after: int = 20000,
-                 salvage: bool = False, lock: bool = True, before_sync: Callable | None = None):
+                 salvage: bool = False, read_only: bool = False, before_sync: Callable | None = None):
         self.in_memory = path == ":memory:"
         self.path = None if self.in_memory else Path(path)
         self._specs = {s.name: s for s in specs}
@@ -137,21 +137,27 @@ class Store:
         self._compacting = False
         self._lock_fd: int | None = None
         self._failed: str | None = None
-        # A test seam (storage/seams.py): called with the journal fd, the line's offset and the line, before the fsync.
+        # A test seam (storage/seams.py): called with the journal fd, the line's offset and the line after the
+        # store lock is released and before the fsync: the window a power cut would hit.
         self._before_sync = before_sync
         # Files that a salvaging load (repair) found damaged, with what was wrong.
         self.damaged: list[tuple[Path, str]] = []
         self._salvage = salvage
+        # Read-only (the check command): no lock, no journal opened, nothing cut off or deleted.
+        self._read_only = read_only
         self.closed = False
         if self.in_memory:
             self.blobs = MemoryBlobStore()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if lock:
+        if not read_only:
             self._take_lock()
         try:
             self.blobs = BlobStore(self.path.with_name(self.path.name + ".blobs"))
             self._load()
+            if read_only:
+                self.closed = True
+                return
             self._open_journal()
         except BaseException:
             self._release_lock()
@@ -203,7 +209,8 @@ class Store:
                 if tx.ops and not self.in_memory:
                     if self.closed:
                         raise RuntimeError("store is closed")
-                    self._append(json.dumps({"ops": tx.ops}, separators=(",", ":")).encode("utf-8") + b"\n")
+                    line = json.dumps({"ops": tx.ops}, separators=(",", ":")).encode("utf-8") + b"\n"
+                    start = self._append(line)
                     target = self._written
                     want_compaction = self._journal_lines >= self._compact_after and not self._compacting
                     if want_compaction:
@@ -212,6 +219,8 @@ class Store:
                 tx._rollback()
                 raise
         if target:
+            if self._before_sync is not None:
+                self._before_sync(self._journal_fd, start, line)
             self._sync(target)
         if want_compaction:
             threading.Thread(target=self.compact, name="sign8-compact", daemon=True).start()
@@ -221,8 +230,8 @@ class Store:
             except Exception:  # the change is durable; a failing side effect must not undo the answer
                 log.exception("on_commit callback failed")
 
-    def _append(self, line: bytes) -> None:
-        """Write one whole line at the journal's end, or nothing (cut back on a short or failed write)."""
+    def _append(self, line: bytes) -> int:
+        """Write one whole line at the journal's end, or nothing (cut back on a short or failed write); return its offset."""
         if self._failed:
             raise StorageFull(self._failed)
         start = os.lseek(self._journal_fd, 0, os.SEEK_END)
@@ -240,8 +249,7 @@ class Store:
             raise StorageFull(f"{errno.errorcode.get(exc.errno, exc.errno)}: {exc.strerror}") from exc
         self._written += 1
         self._journal_lines += 1
-        if self._before_sync is not None:
-            self._before_sync(self._journal_fd, start, line)
+        return start
 
     def _sync(self, target: int) -> None:
         # Group commit: whoever holds the sync lock flushes everything written so far,
@@ -310,12 +318,14 @@ class Store:
         if self.path.exists() and self.path.stat().st_size > 0:
             self._load_snapshot()
         generations = [g for g in self._journal_generations() if g >= self._generation]
-        for generation in self._journal_generations():
-            if generation < self._generation:
-                self._journal_path(generation).unlink(missing_ok=True)
         for generation in generations:
             self._replay(self._journal_path(generation), newest=generation == generations[-1])
             self._generation = generation
+        if self._read_only:
+            return
+        for generation in self._journal_generations():
+            if generation < self._generation and generation not in generations:
+                self._journal_path(generation).unlink(missing_ok=True)
         self.blobs.remove_unreferenced(self.referenced_blobs())
 
     def _load_snapshot(self) -> None:
@@ -372,6 +382,8 @@ class Store:
                 if newest and not rest.strip(b"\x00\n \t"):
                     # A torn last line (power cut mid-write) is a write that was never acknowledged:
                     # cut it off, or the next appended line would be glued to it and lost at the next start.
+                    if self._read_only:
+                        return
                     log.warning("%s: cutting off %d bytes of an unfinished last line (line %d)",
                                 journal, len(data) - pos, line_no)
                     with open(journal, "r+b") as fh:
