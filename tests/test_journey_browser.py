@@ -27,6 +27,7 @@ SHOTS = Path(os.environ.get("SIGN8_SCREENSHOTS", ROOT / "artifacts" / "journey")
 README_SHOTS = ROOT / "docs" / "images"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "Harbour-7421"
+FIELD_Y = 470  # points from the top of page 1: high enough that the README's 1100 px crop shows the fields
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium) to get it.",
@@ -91,10 +92,10 @@ def make_workflow(org: Org, lang: str, signature_type: str, primary_color: str |
                                   "last_name": "Klein", "phone": "+4915198765432"})
     for f in files:
         org.api("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": walker["signer_id"],
-                                 "page": 1, "x": 72, "y": 650, "width": 200, "height": 56})
+                                 "page": 1, "x": 72, "y": FIELD_Y, "width": 200, "height": 56})
         org.api("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": other["signer_id"],
-                                 "page": 1, "x": 320, "y": 650, "width": 200, "height": 56})
-    org.api("AddAnnotation", {"workflow_id": wid, "file_id": files[0]["file_id"], "page": 1, "x": 72, "y": 560,
+                                 "page": 1, "x": 320, "y": FIELD_Y, "width": 200, "height": 56})
+    org.api("AddAnnotation", {"workflow_id": wid, "file_id": files[0]["file_id"], "page": 1, "x": 72, "y": FIELD_Y - 40,
                               "text": "Anna Berger · Harbour Homes GmbH", "font_size": 13, "color": "#1D4ED8"})
     org.api("StartWorkflow", {"workflow_id": wid})
     return {"workflow_id": wid, "files": files, "walker": walker, "other": other, "phone": phone}
@@ -192,12 +193,12 @@ def _open_documents(walk: Walk, made: dict, readme: str | None) -> None:
         assert page.inner_text("#document-name") == f["file_name"]
         pages = page.locator("figure.page")
         assert pages.count() == f["page_count"] == 3
-        # The walker's own field on page 1 at (72, 650) pt of a 595x842 pt page, sized 200x56 pt.
+        # The walker's own field on page 1 at (72, FIELD_Y) pt of a 595x842 pt page, sized 200x56 pt.
         own = page.locator("#page-1 .field.own")
         assert own.count() == 1
         box, frame = own.bounding_box(), page.locator("#page-1").bounding_box()
         scale = frame["width"] / 595
-        assert abs(box["x"] - frame["x"] - 72 * scale) <= 2 and abs(box["y"] - frame["y"] - 650 * scale) <= 2
+        assert abs(box["x"] - frame["x"] - 72 * scale) <= 2 and abs(box["y"] - frame["y"] - FIELD_Y * scale) <= 2
         assert abs(box["width"] - 200 * scale) <= 2 and abs(box["height"] - 56 * scale) <= 2
         assert page.locator("#page-1 .field.other").count() == 1  # the other signer's, greyed
         if i == 1:

@@ -88,8 +88,12 @@ class Journey:
         return f
 
     # -- the steps -------------------------------------------------------------------------
-    def _step(self, token: str, step: str, change, ip=None, user_agent=None, audit: str | None = None) -> dict:
-        """Check the link may act and that `step` is the one due (or already done); apply change(signer, now)."""
+    def _step(self, token: str, step: str, change, ip=None, user_agent=None, audit: str | None = None,
+              then=None) -> dict:
+        """Check the link may act and that `step` is the one due (or already done); apply change(...).
+
+        then(tx, workflow, signer), if given, runs in the same transaction after the signer is stored.
+        """
         with self.store.transaction() as tx:
             signer, wf, files = self.load(token)
             self.lifecycle.check_can_act(signer, wf)
@@ -107,6 +111,8 @@ class Journey:
             if audit:
                 signer["audit"] = signer["audit"] + [{"action": audit, "at": now, "ip": ip, "user_agent": user_agent}]
             tx.put("signers", signer)
+            if then is not None:
+                then(tx, wf, signer)
         return {"signer": signer, "workflow": wf}
 
     def accept_terms(self, token: str, terms: bool, privacy: bool, ip=None, user_agent=None) -> dict:
@@ -152,7 +158,7 @@ class Journey:
             j["opened_files"] = list(j.get("opened_files") or []) + [file_id]
         try:
             result = self._step(token, "documents", change)
-        except StepNotReady:
+        except Conflict:  # not at the documents step yet, or not this signer's turn: viewing is still fine
             return {"signer": signer, "workflow": wf, "file": f}
         return {**result, "file": f}
 
@@ -182,10 +188,10 @@ class Journey:
             sent.update(code=code, state=state)
             return {"tan": state}
 
-        with self.store.transaction() as tx:
-            result = self._step(token, "code", change, ip, user_agent, audit="code_sent")
-            self.record_message(tx, "tan", result["workflow"], result["signer"], code=sent["code"],
-                                expires_at=sent["state"]["expires_at"])
+        def send(tx, wf, signer):
+            self.record_message(tx, "tan", wf, signer, code=sent["code"], expires_at=sent["state"]["expires_at"])
+
+        result = self._step(token, "code", change, ip, user_agent, audit="code_sent", then=send)
         return {**result, "code_state": codes.public(sent["state"])}
 
     # -- signing -------------------------------------------------------------------------------
