@@ -79,11 +79,12 @@ class Services:
         self.store.close()
         self.started = False
 
-    def idle(self, timeout: float = 5.0) -> bool:
-        """Wait until no webhook is being sent or due now and no expiry is due; False on timeout."""
+    def idle(self, timeout: float = 5.0, organization_id: str | None = None) -> bool:
+        """Wait until no webhook is being sent or due now and no expiry is due (of one organization, or of any);
+        False on timeout. Then nothing more happens by itself until time passes or someone calls."""
         deadline = time.monotonic() + timeout
         while True:
-            if self.dispatcher.idle() and self.scheduler.idle():
+            if self.dispatcher.idle(organization_id) and self.scheduler.idle(organization_id):
                 return True
             if time.monotonic() >= deadline:
                 return False

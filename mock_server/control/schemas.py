@@ -14,6 +14,15 @@ class HealthSchema(ResponseSchema):
     workflows = fields.Integer(required=True)
 
 
+class IdleArgs(BaseSchema):
+    timeout = fields.Float(load_default=5.0, validate=validate.Range(min=0, max=60),
+                           metadata={"description": "Seconds to wait at most.", "example": 5})
+
+
+class IdleSchema(ResponseSchema):
+    idle = fields.Boolean(required=True, metadata={"example": True})
+
+
 class ClockAdvanceArgs(BaseSchema):
     seconds = fields.Float(required=True, validate=validate.Range(min=0, max=10 * 365 * 86400))
 

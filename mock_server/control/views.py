@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from ..api.credentials import api_key_of
 from ..api.errors import error_responses
 from ..api.schemas import WorkflowSchema
-from ..domain.errors import Unauthorized, ValidationFailed
+from ..domain.errors import ServiceBusy, Unauthorized, ValidationFailed
 from ..snapshot import SnapshotError
 from . import schemas as cs
 
@@ -62,6 +62,21 @@ def control_auth():
 def health():
     """Tell whether the mock is up (no API key needed)."""
     return services().health()
+
+
+@blp.route("/idle", methods=["GET"])
+@blp.arguments(cs.IdleArgs(), location="query")
+@blp.response(200, cs.IdleSchema)
+@errors(503)
+def idle(args):
+    """Wait (up to ?timeout= seconds) until no webhook is being sent or due and no expiry is due; 503 if still busy.
+
+    With an API key only that organization's work counts. Use it to prove that nothing else will arrive:
+    wait until idle, then look.
+    """
+    if not services().idle(args["timeout"], caller_org()):
+        raise ServiceBusy(f"Still busy after {args['timeout']} s: webhooks or expiries are due.")
+    return {"idle": True}
 
 
 @blp.route("/clock", methods=["GET"])

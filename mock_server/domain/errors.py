@@ -75,3 +75,8 @@ class ValidationFailed(DomainError):
 class NotReady(DomainError):
     status = 422
     code = "workflow_incomplete"
+
+
+class ServiceBusy(DomainError):
+    status = 503
+    code = "busy"

@@ -152,15 +152,22 @@ class Dispatcher:
             self._woken = True
             self._wake.notify_all()
 
-    def idle(self) -> bool:
-        """Tell whether nothing is being sent and nothing durable is due to be sent now."""
+    def idle(self, organization_id: str | None = None) -> bool:
+        """Tell whether nothing (of one organization, or of any) is being sent or durable and due now."""
         with self._wake:
-            if self._busy or self._in_flight:
+            if self._busy and organization_id is None:
                 return False
             durable = set(self._durable)
+            in_flight = set(self._in_flight)
         now = time.time()
-        return not any(d["delivery_id"] in durable and d["next_attempt_at"] <= now and d["url"]
-                       for d in self.store.by("deliveries", "status", "pending"))
+        for d in self.store.by("deliveries", "status", "pending"):
+            if organization_id is not None and d["organization_id"] != organization_id:
+                continue
+            if d["workflow_id"] in in_flight:
+                return False
+            if d["delivery_id"] in durable and d["next_attempt_at"] <= now and d["url"]:
+                return False
+        return True
 
     # -- loop ------------------------------------------------------------------------
     def _loop(self) -> None:

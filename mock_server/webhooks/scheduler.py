@@ -103,18 +103,21 @@ class Scheduler:
                 with self._cond:
                     self._expiring = False
 
-    def idle(self) -> bool:
-        """Tell whether no expiry is running and none is due now."""
+    def idle(self, organization_id: str | None = None) -> bool:
+        """Tell whether no expiry (of one organization, or of any) is running or due now."""
         with self._cond:
             if not self._running:
                 return True
-            if self._expiring:
+            if self._expiring and organization_id is None:
                 return False
             due_now = [wid for due, wid in self._heap if due <= time.time()]
         # A heap entry can be stale (the workflow already final, or its clock moved back): only live ones count.
         for wid in due_now:
             wf = self.store.get("workflows", wid)
-            if wf is not None and wf["status"] not in FINAL_STATUSES and \
-                    self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"]) <= time.time():
+            if wf is None or wf["status"] in FINAL_STATUSES:
+                continue
+            if organization_id is not None and wf["organization_id"] != organization_id:
+                continue
+            if self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"]) <= time.time():
                 return False
         return True

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from mock_server.storage import TABLES, StorageFull, Store, StoreCorrupt, StoreInUse
+from mock_server.storage import TABLES, Store, StoreCorrupt, StoreInUse
 from mock_server.storage.repair import repair_store
 from sign8_flow import Api
 
