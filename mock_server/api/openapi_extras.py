@@ -174,6 +174,11 @@ MOCK_OPERATION_IDS = {
     ("post", "/_mock/dashboard/advance"): "MockDashboardAdvanceClock",
     ("post", "/_mock/dashboard/reset"): "MockDashboardReset",
     ("post", "/_mock/dashboard/redeliver"): "MockDashboardRedeliver",
+    ("get", "/_mock/messages"): "MockListMessages",
+    ("delete", "/_mock/messages"): "MockClearMessages",
+    ("get", "/_mock/messages/inbox"): "MockMessagesInbox",
+    ("get", "/_mock/messages/{message_id}"): "MockGetMessage",
+    ("get", "/_mock/messages/{message_id}.eml"): "MockGetMessageEml",
 }
 TAGS = [
     {"name": "workflow", "description": "The SIGN8 Workflow API. Every call carries the API key: "
@@ -246,6 +251,7 @@ REQUEST_EXAMPLES = {
     "UpdateInterface": {"interface_id": EXAMPLE_IDS["interface_id"], "primary_color": "#00A19A"},
     "StartWorkflow": {"workflow_id": EXAMPLE_IDS["workflow_id"]},
     "CancelWorkflow": {"workflow_id": EXAMPLE_IDS["workflow_id"]},
+    "SendReminder": {"workflow_id": EXAMPLE_IDS["workflow_id"], "signer_id": EXAMPLE_IDS["signer_id"]},
     "MockAdvanceClock": {"seconds": 3600},
     "MockSetClock": {"now": "2030-01-01T00:00:00Z"},  # before FUTURE: AddWorkflow's example still works after it
     "MockRefuseWorkflow": {"signer_id": EXAMPLE_IDS["signer_id"], "reason": FIELD_EXAMPLES["reason"]},
