@@ -8,7 +8,7 @@ from functools import cached_property
 from . import __version__
 from .config import PublicAddress, Settings
 from .domain.clock import MockClock, iso
-from .domain.defaults import WORKFLOW_STATUSES
+from .domain.defaults import BUILTIN_FILES, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, WORKFLOW_STATUSES
 from .domain.errors import NotFound, ValidationFailed
 from .domain.lifecycle import Lifecycle
 from .domain.organizations import Organizations, organization_id_for_key
@@ -331,7 +331,13 @@ class Services:
             signers = {s["signer_id"]: s for s in self.store.by("signers", "workflow_id", wid)}
             fields = self.store.by("signatures", "workflow_id", wid)
             annotations = self.store.by("annotations", "workflow_id", wid)
-            interface = self.workflows.interface_for(wf)
+            interface = dict(self.workflows.interface_for(wf))
+            # An icon or logo that is not an image (AddFile takes PDFs) would show as a broken image.
+            for key, default in (("icon_file_id", DEFAULT_ICON_FILE_ID), ("logo_file_id", DEFAULT_LOGO_FILE_ID)):
+                image = self.store.get("files", interface.get(key) or "")
+                if interface.get(key) not in BUILTIN_FILES and not (
+                        image and image.get("content_type", "").startswith("image/")):
+                    interface[key] = default
             opened = set((signer.get("journey") or {}).get("opened_files") or [])
             file_ids = [f["file_id"] for f in files]
             waiting = wf["status"] == "in_progress" and signer["status"] == "pending" and \

@@ -388,3 +388,26 @@ def test_end_page_after_refusing_at_the_password_step_without_the_password(api):
     resp = requests.post(f"{signer['signing_url']}/refuse", data={"reason": "Wrong person"}, timeout=10)
     assert resp.status_code == 200 and 'id="end-refused"' in resp.text and "Wrong person" in resp.text
     assert resp.history and resp.history[0].status_code == 303
+
+
+def test_a_new_code_replaces_the_old_one(api):
+    made = api.started(["a@example.com"])
+    signer = made["signers"][0]
+    to_code_step(signer, made)
+    step(signer, "code")
+    old = sms_code(api, signer)
+    step(signer, "code")
+    new = sms_code(api, signer)
+    assert len(api.control("GET", "messages", kind="tan", to=signer["phone"]).json()["items"]) == 2
+    if old != new:  # one chance in a million that they are the same
+        resp = requests.post(f"{signer['signing_url']}/sign", json={"code": old}, timeout=10)
+        assert resp.status_code == 403 and resp.json()["error"]["code"] == "wrong_code"
+    assert sign_on_page(signer, new).status_code == 303
+
+
+def test_an_interface_image_that_is_not_an_image_falls_back_to_the_default_artwork(api):
+    made = api.draft(["a@example.com"])
+    interface = api.post("AddInterface", {"logo_file_id": made["file"]["file_id"]}, expect=201).json()
+    other = api.started(["b@example.com"], interface_id=interface["interface_id"])
+    html = requests.get(other["signers"][0]["signing_url"], timeout=10).text
+    assert "/sign/_static/default-logo.svg" in html and made["file"]["file_id"] not in html
