@@ -109,6 +109,8 @@ class Walk:
         self.name = name
         self.n = 0
         self.shots: list[Path] = []
+        for stale in SHOTS.glob(f"{name}-*.png"):  # a previous run's, maybe with other step numbers
+            stale.unlink()
 
     def check_layout(self) -> None:
         page = self.page
@@ -147,11 +149,13 @@ WORDS = {
     "en": {"terms": "Before you start", "password": "Enter the workflow password", "details": "Overview",
            "documents": "Review the documents", "identity": "Confirm identity (simulated)",
            "code": "Sign with a one-time code", "signed": "Thank you, you have signed",
-           "refused": "You rejected the signing process", "wrong": "The password is wrong"},
+           "refused": "You rejected the signing process", "wrong": "The password is wrong",
+           "wrong_code": "The code is wrong. 4 tries left."},
     "de": {"terms": "Bevor Sie beginnen", "password": "Workflow-Passwort eingeben", "details": "Übersicht",
            "documents": "Dokumente prüfen", "identity": "Identität bestätigen (simuliert)",
            "code": "Mit Einmalcode signieren", "signed": "Vielen Dank, Sie haben signiert",
-           "refused": "Sie haben den Signaturprozess abgelehnt", "wrong": "Das Passwort ist falsch"},
+           "refused": "Sie haben den Signaturprozess abgelehnt", "wrong": "Das Passwort ist falsch",
+           "wrong_code": "Der Code ist falsch. Noch 4 Versuche."},
 }
 
 
@@ -239,6 +243,12 @@ def test_whole_journey_signs(browser, live_server, signature_type, lang, viewpor
         walk.click("#send-code")
         code = org.sms_code(made["phone"])
         assert page.locator("#code-sent").is_visible()
+        if viewport == "desktop":
+            page.fill("#code", f"{(int(code) + 1) % 1000000:06d}")
+            walk.click("#sign-now")
+            assert page.get_attribute("#action-error", "data-code") == "wrong_code"
+            assert w["wrong_code"] in page.inner_text("#action-error")
+            walk.shot("code-wrong")
         page.fill("#code", code)
         walk.shot("code-entered", readme="signing-journey-code-phone.png"
                   if (kind, lang, viewport) == ("advanced", "en", "phone") else None)
@@ -253,6 +263,7 @@ def test_whole_journey_signs(browser, live_server, signature_type, lang, viewpor
         assert actions[-1] == "signed" and "code_sent" in actions
         assert ("identity_confirmed_simulated" in actions) == (kind == "qualified")
         assert ("wrong_password" in actions) == (viewport == "desktop")
+        assert actions.count("wrong_code") == (1 if viewport == "desktop" else 0)
         assert detail["status"] == "in_progress"  # the second signer has not signed yet
     finally:
         context.close()
