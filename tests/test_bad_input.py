@@ -161,3 +161,18 @@ def test_wrong_method_is_405_json(server, auth, method, op):
 def test_bad_query_strings_are_4xx(server, auth, query):
     resp = requests.get(f"{server.url}/api/workflow/GetWorkflow?{query}", headers=auth, timeout=TIMEOUT)
     expect_error(resp, (400, 422))
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({}, "phone"),  # SIGN8 needs a mobile number for every signature type
+    ({"phone": "+49 151 12345678"}, "phone"), ({"phone": "0151 12345678"}, "phone"), ({"phone": ""}, "phone"),
+    ({"phone": ["+4915112345678"]}, "phone"), ({"phone": "+4915112345678\u0000"}, "phone"),
+    ({"phone": "+4915112345678", "signature_type": "simple"}, "signature_type"),
+    ({"phone": "+4915112345678", "signature_type": 1}, "signature_type"),
+    ({"phone": "+4915112345678", "signature_type": "qualified_seal "}, "signature_type"),
+])
+def test_bad_signer_phone_or_signature_type_is_422_in_the_one_shape(server, auth, wid, fields, field):
+    resp = requests.post(f"{server.url}/api/workflow/AddSigner", headers=auth, timeout=TIMEOUT,
+                         json={"workflow_id": wid, "email": "s@example.com", **fields})
+    err = expect_error(resp, 422, "validation_error")
+    assert list(err["fields"]) == [field] and err["message"] == f"Invalid fields: {field}."

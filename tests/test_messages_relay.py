@@ -1,6 +1,7 @@
 """The SMTP relay (--smtp-url): e-mails reach an aiosmtpd catcher on 127.0.0.1; failures are recorded, never felt."""
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import socket
@@ -11,9 +12,10 @@ import pytest
 import requests
 
 from conftest import new_key
+from mock_server.app import create_app
 from mock_server.cli import build_parser
 from mock_server.config import from_env
-from sign8_flow import Api, wait_until
+from sign8_flow import SAMPLE_PDF, Api, wait_until
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
@@ -145,3 +147,33 @@ def test_serve_banner_names_the_relay(server_process, catcher, tmp_path):
     api.started(["banner@example.com"])
     assert catcher.wait_for(1)[0].rcpt_tos == ["banner@example.com"]
     assert requests.get(f"{proc.url}/_mock/messages/inbox", timeout=10).status_code == 200
+
+
+def test_emails_still_queued_at_a_crash_are_relayed_at_the_next_start(tmp_path, catcher):
+    db = str(tmp_path / "mock.json")
+    # First life: the relay points nowhere and its thread never runs (as if the process died right after commit).
+    app = create_app({"db": db, "smtp_url": catcher.url}, start_background=False)
+    svc = app.extensions["sign8"]
+    svc.messages.relay.submit = lambda message_id: None
+    api_client = app.test_client()
+    key = {"Authorization": "Bearer " + new_key()}
+    wid = api_client.post("/api/workflow/AddWorkflow", json={"name": "Crash"}, headers=key).get_json()["workflow_id"]
+    fid = api_client.post("/api/workflow/AddFile", json={"workflow_id": wid, "file_name": "c.pdf", "data":
+                          base64.b64encode(SAMPLE_PDF.read_bytes()).decode()}, headers=key).get_json()["file_id"]
+    sid = api_client.post("/api/workflow/AddSigner", json={"workflow_id": wid, "email": "late@example.com",
+                                                          "phone": "+4915112345678"}, headers=key).get_json()["signer_id"]
+    api_client.post("/api/workflow/AddSignature", json={"workflow_id": wid, "file_id": fid, "signer_id": sid, "page": 1,
+                                                       "x": 1, "y": 1, "width": 10, "height": 10}, headers=key)
+    assert api_client.post("/api/workflow/StartWorkflow", json={"workflow_id": wid}, headers=key).status_code == 200
+    queued = api_client.get("/_mock/messages", headers=key).get_json()["items"][0]
+    assert queued["relay"]["status"] == "queued"
+    svc.stop()
+    assert not catcher.envelopes
+    # Second life: start() relays what was left queued.
+    app = create_app({"db": db, "smtp_url": catcher.url})
+    try:
+        assert catcher.wait_for(1)[0].rcpt_tos == ["late@example.com"]
+        store = app.extensions["sign8"].store
+        assert wait_until(lambda: (store.get("messages", queued["message_id"])["relay"] or {}).get("status") == "sent")
+    finally:
+        app.extensions["sign8"].stop()
