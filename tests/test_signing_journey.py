@@ -411,3 +411,16 @@ def test_an_interface_image_that_is_not_an_image_falls_back_to_the_default_artwo
     other = api.started(["b@example.com"], interface_id=interface["interface_id"])
     html = requests.get(other["signers"][0]["signing_url"], timeout=10).text
     assert "/sign/_static/default-logo.svg" in html and made["file"]["file_id"] not in html
+
+
+def test_odd_passwords_and_codes_answer_in_the_error_shape_never_500(api):
+    raw = '{"name": "Odd", "password": "\\ud800pw"}'  # a lone surrogate, valid JSON
+    resp = api.http.post(f"{api.url}/api/workflow/AddWorkflow", data=raw, timeout=10,
+                         headers={**api.headers, "Content-Type": "application/json"})
+    assert resp.status_code == 201 and resp.json()["password_protected"] is True
+    made = api.started(["a@example.com"])
+    signer = made["signers"][0]
+    for bad in ({"password": 12}, {"password": ["x"]}, {"code": "١٢٣٤٥٦"}, {"code": -1}, {"code": True}):
+        got = requests.post(f"{signer['signing_url']}/sign", json=bad, timeout=10)
+        assert got.status_code == 422, (bad, got.status_code, got.text)
+        assert got.json()["error"]["code"] == "validation_error"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from .errors import Conflict, Forbidden, ValidationFailed
 CODE_LENGTH = 6
 VALID_FOR = timedelta(minutes=5)
 MAX_TRIES = 5
+_DIGITS = re.compile(r"[0-9]{%d}" % CODE_LENGTH)
 
 
 class CodeLocked(Conflict):
@@ -55,7 +57,7 @@ def check_format(code) -> str:
     """Return the code as a string of six digits, or raise a 422."""
     if isinstance(code, int) and not isinstance(code, bool):
         code = f"{code:0{CODE_LENGTH}d}"
-    if not isinstance(code, str) or len(code.strip()) != CODE_LENGTH or not code.strip().isdigit():
+    if not isinstance(code, str) or not _DIGITS.fullmatch(code.strip()):
         raise ValidationFailed(f"The code has {CODE_LENGTH} digits.",
                                fields={"code": [f"Must be exactly {CODE_LENGTH} digits."]})
     return code.strip()

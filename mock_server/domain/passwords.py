@@ -11,10 +11,15 @@ ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 20_000
 
 
+def _bytes(password: str) -> bytes:
+    # JSON may carry a lone surrogate (\ud800): hash it as it came rather than fail.
+    return password.encode("utf-8", errors="surrogatepass")
+
+
 def hash_password(password: str, iterations: int = ITERATIONS) -> str:
     """Return 'pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>' for password."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    digest = hashlib.pbkdf2_hmac("sha256", _bytes(password), salt, iterations)
     return f"{ALGORITHM}${iterations}${salt.hex()}${digest.hex()}"
 
 
@@ -26,7 +31,7 @@ def check_password(password: str | None, stored: str | None) -> bool:
         algorithm, iterations, salt_hex, digest_hex = stored.split("$")
         if algorithm != ALGORITHM:
             return False
-        digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt_hex), int(iterations))
+        digest = hashlib.pbkdf2_hmac("sha256", _bytes(password), bytes.fromhex(salt_hex), int(iterations))
     except ValueError:
         return False
     return hmac.compare_digest(digest.hex(), digest_hex)
