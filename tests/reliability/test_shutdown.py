@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import signal
 import socket
@@ -25,8 +26,43 @@ def big_pdf() -> bytes:
     return pdf[:cut] + b"%" + b"x" * PADDING + b"\n" + pdf[cut:]
 
 
-@pytest.mark.parametrize("delay", [0.03, 0.15], ids=["mid-upload", "mid-processing"])
-def test_sigterm_finishes_inflight_request_and_keeps_outbox(server_process, tmp_path, delay):
+class Upload:
+    """An AddFile upload over a raw connection, paused where the test wants the signal to land."""
+
+    def __init__(self, url: str, headers: dict, payload: bytes, pause_after: int):
+        host, port = url.split("//")[1].split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.headers, self.payload, self.pause_after = headers, payload, pause_after
+        self.paused = threading.Event()
+        self.resume = threading.Event()
+        self.answer: dict = {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            self.conn.putrequest("POST", "/api/workflow/AddFile")
+            for name, value in {**self.headers, "Content-Type": "application/json",
+                                "Content-Length": str(len(self.payload))}.items():
+                self.conn.putheader(name, value)
+            self.conn.endheaders()
+            self.conn.send(self.payload[:self.pause_after])
+            self.paused.set()
+            self.resume.wait(10)
+            self.conn.send(self.payload[self.pause_after:])
+            resp = self.conn.getresponse()
+            self.answer["status"], self.answer["body"] = resp.status, json.loads(resp.read())
+        except OSError as exc:
+            self.answer["error"] = exc
+        finally:
+            self.paused.set()
+
+
+# The signal lands while the body is half sent (the server is still receiving it), or once all of it is sent
+# (the server is receiving the tail or already processing it). Waiting on these events, not on a fixed delay,
+# removes the old flake: a 30 ms sleep sometimes sent the signal before the upload had even connected.
+@pytest.mark.parametrize("part", [0.5, 1.0], ids=["mid-upload", "mid-processing"])
+def test_sigterm_finishes_inflight_request_and_keeps_outbox(server_process, tmp_path, part):
     db = tmp_path / "db.json"
     env = {"SIGN8_MOCK_WEBHOOK_RETRY_SCHEDULE": "0,60,60"}
     receiver = down_receiver()
@@ -39,26 +75,17 @@ def test_sigterm_finishes_inflight_request_and_keeps_outbox(server_process, tmp_
     wf = api.post("AddWorkflow", {"name": "big"}, expect=201).json()
     payload = json.dumps({"workflow_id": wf["workflow_id"], "file_name": "big.pdf",
                           "data": base64.b64encode(big_pdf()).decode()}).encode()
-    answer = {}
-
-    def upload():
-        try:
-            answer["resp"] = requests.post(f"{proc.url}/api/workflow/AddFile", data=payload, timeout=30,
-                                           headers={**api.headers, "Content-Type": "application/json"})
-        except requests.RequestException as exc:
-            answer["error"] = exc
-
-    sender = threading.Thread(target=upload)
-    sender.start()
-    time.sleep(delay)
+    upload = Upload(proc.url, api.headers, payload, int(len(payload) * part))
+    assert upload.paused.wait(10)
     sent_at = time.monotonic()
     proc.proc.send_signal(signal.SIGTERM)
+    upload.resume.set()
     assert proc.stop(signal.SIGTERM, timeout=5) == 0, proc.output()
     assert time.monotonic() - sent_at < 5
-    sender.join(10)
+    upload.thread.join(10)
+    answer = upload.answer
     assert "error" not in answer, f"the in-flight request was cut: {answer.get('error')}"
-    resp = answer["resp"]
-    assert resp.status_code == 201, resp.text
+    assert answer["status"] == 201, answer["body"]
     assert "sign8-mock stopped." in proc.output()
     # New connections are refused once the mock stops listening.
     try:
@@ -68,7 +95,7 @@ def test_sigterm_finishes_inflight_request_and_keeps_outbox(server_process, tmp_
         pass
     api = Api(server_process(db, env=env).url, key=api.key)
     stored = api.get("GetWorkflow", workflow_id=wf["workflow_id"]).json()["files"]
-    assert [f["file_id"] for f in stored] == [resp.json()["file_id"]]
+    assert [f["file_id"] for f in stored] == [answer["body"]["file_id"]]
     kept = api.deliveries(workflow_id=refused["workflow_id"])
     assert [(d["delivery_id"], d["status"]) for d in kept] == [(pending["delivery_id"], "pending")]
     receiver.stop()
@@ -102,3 +129,60 @@ def test_connections_queued_before_the_signal_are_served():
         assert not loop.is_alive()
     finally:
         app.extensions["sign8"].stop()
+
+
+class HungReceiver:
+    """A webhook receiver that accepts connections and never answers (nor reads)."""
+
+    def __init__(self, port: int = 0):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.accepted = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            self.accepted.set()
+
+    def close(self):
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the port bound.
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_sigterm_exits_within_5_s_while_a_receiver_hangs_and_the_delivery_is_sent_after_restart(
+        server_process, tmp_path):
+    db = tmp_path / "db.json"
+    spare = down_receiver()  # reserves a port number; the hung receiver takes it, then the real one
+    hung = HungReceiver(spare.port)
+    proc = server_process(db, env={"SIGN8_MOCK_WEBHOOK_TIMEOUT": "30"})
+    api = Api(proc.url)
+    made = api.started(["a@example.com"], webhook_url=hung.url)
+    assert act(made["signers"][0], "refuse").status_code == 200
+    assert hung.accepted.wait(10), "the mock never connected to the receiver"
+    started = time.monotonic()
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0, proc.output()
+    took = time.monotonic() - started
+    assert took < 5, f"SIGTERM took {took:.1f} s with a hung receiver"
+    hung.close()
+    spare.start()
+    try:
+        again = server_process(db)
+        api = Api(again.url, api.key)
+        delivered = wait_until(lambda: [d for d in api.deliveries() if d["status"] == "delivered"], timeout=10)
+        assert delivered and len(spare.ok()) == 1
+        assert json.loads(spare.ok()[0]["raw"])["event"] == "workflowRefused"
+    finally:
+        spare.stop()
