@@ -132,11 +132,12 @@ class Journey:
         def change(j, now, wf, files, signer):
             if check_password(password, wf.get("password_hash")):
                 j["password_ok_at"] = now
-            else:
-                failed.append(now)
+                return None
+            failed.append(now)
+            return {"audit": signer["audit"] + [{"action": "wrong_password", "at": now, "ip": ip,
+                                                 "user_agent": user_agent}]}
         result = self._step(token, "password", change, ip, user_agent)
-        if failed:
-            self._audit(token, "wrong_password", ip, user_agent)
+        if failed:  # the attempt is stored in the audit; then the 403
             raise WrongPassword("The workflow password is wrong.")
         return result
 
@@ -199,14 +200,6 @@ class Journey:
         if password is not None and (not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH):
             raise ValidationFailed(f"password must be a string of at most {MAX_PASSWORD_LENGTH} characters.",
                                    fields={"password": ["Invalid password."]})
-
-    def _audit(self, token: str, action: str, ip, user_agent) -> None:
-        with self.store.transaction() as tx:
-            signer = self.lifecycle.signer_by_token(token)
-            wf = self.store.get("workflows", signer["workflow_id"])
-            now = iso(self.clock.now(wf["organization_id"]))
-            tx.put("signers", {**signer, "audit": signer["audit"] + [
-                {"action": action, "at": now, "ip": ip, "user_agent": user_agent}]})
 
     def check_before_signing(self, token: str, password=None, code=None, on_page: bool = False,
                              ip=None, user_agent=None) -> None:
