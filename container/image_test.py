@@ -161,7 +161,8 @@ def ensure_base(engine: Engine, requested: str | None) -> str:
             say(f"building a Debian bookworm base with mmdebstrap ({DEBIAN_PACKAGES}); cached as {tar.relative_to(REPO)}")
             CACHE.mkdir(parents=True, exist_ok=True)
             partial = tar.with_suffix(".partial")
-            run(["mmdebstrap", "--quiet", "--variant=minbase", f"--include={DEBIAN_PACKAGES}", "bookworm", str(partial)],
+            run(["mmdebstrap", "--quiet", "--format=tar", "--variant=minbase", f"--include={DEBIAN_PACKAGES}",
+                 "bookworm", str(partial)],
                 timeout=1800)
             partial.rename(tar)
         engine("import", str(tar), LOCAL_BASE, timeout=600)
