@@ -51,7 +51,8 @@ def _validate(store, snapshot, organization_id: str | None) -> dict:
         if organization_id is not None and not all(_belongs(name, r, organization_id) for r in rows):
             raise SnapshotError(f"Table '{name}' holds records of another organization; with an API key a "
                                 "snapshot may only hold that organization's records.")
-    blobs = snapshot.get("blobs") or {}
+    # Absent or null means no files; any other non-object (false, 0, "") is an error, as the document says.
+    blobs = {} if snapshot.get("blobs") is None else snapshot["blobs"]
     if not isinstance(blobs, dict):
         raise SnapshotError("'blobs' must be an object of base64 strings by SHA-256.")
     return tables

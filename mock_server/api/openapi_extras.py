@@ -304,7 +304,11 @@ def _links() -> dict:
                                "MockRefuseWorkflow": {"operationId": "MockRefuseWorkflow",
                                                       "parameters": {"workflow_id": "$response.body#/workflow_id"},
                                                       "requestBody": {"signer_id": "$response.body#/signer_id"}},
+                               "SendReminder": _link("SendReminder", body=signer_body),
                                "GetWorkflow": _link("GetWorkflow", query="workflow_id")},
+        ("MockListWebhookDeliveries", "200"): {"MockRedeliverWebhook": {
+            "operationId": "MockRedeliverWebhook", "parameters": {"delivery_id": "$response.body#/items/0/delivery_id"},
+            "description": "Send the newest listed delivery's event again."}},
         ("AddInterface", "201"): {
             "GetInterface": _link("GetInterface", query="interface_id"),
             "UpdateInterface": _link("UpdateInterface", body={"interface_id": "$response.body#/interface_id"}),
@@ -568,19 +572,40 @@ def finish(doc: dict, *, server_url: str, admin_token: bool) -> dict:
             if body:
                 for media_type, media in body.get("content", {}).items():
                     # A multipart example would need a file: its fields' examples say enough.
-                    if "example" not in media and op_id in REQUEST_EXAMPLES and media_type != "multipart/form-data":
+                    if "example" in media or media_type == "multipart/form-data":
+                        continue
+                    if op_id in REQUEST_EXAMPLES:
                         media["example"] = REQUEST_EXAMPLES[op_id]
+                    else:
+                        # An operation added later: its required fields, each from its example.
+                        schema = _resolve(media.get("schema", {}), doc)
+                        media["example"] = {name: example_of(prop, doc) for name, prop in
+                                            schema.get("properties", {}).items() if name in schema.get("required", [])}
             for param in op.get("parameters", []):
                 if "example" not in param and "example" not in param.get("schema", {}):
                     example = SCHEMA_FIELD_EXAMPLES.get((op_id, param["name"]), FIELD_EXAMPLES.get(param["name"]))
-                    if example is not None:
-                        param["example"] = example
+                    param["example"] = example if example is not None else example_of(param.get("schema", {}), doc)
             for status, response in op.get("responses", {}).items():
                 for media_type, media in response.get("content", {}).items():
-                    if "example" not in media and "examples" not in media and media_type == "application/json":
+                    if "example" in media or "examples" in media:
+                        continue
+                    if media_type == "application/json":
                         media["example"] = example_of(media.get("schema", {}), doc)
+                    elif media_type == "text/html":
+                        media["example"] = "<!doctype html>..."
+                    elif media_type == "application/pdf":
+                        media["example"] = "%PDF-1.7 ... (the file's bytes)"
+                    else:
+                        media["example"] = f"({media_type} bytes)"
                 if (op_id, status) in links:
                     response["links"] = copy.deepcopy(links[(op_id, status)])
+    # A link must name an operation of this document.
+    known = {op.get("operationId") for item in doc["paths"].values() for m in METHODS if (op := item.get(m))}
+    for item in doc["paths"].values():
+        for method in METHODS:
+            for response in (item.get(method) or {}).get("responses", {}).values():
+                for name in [n for n, link in response.get("links", {}).items() if link["operationId"] not in known]:
+                    del response["links"][name]
     add = doc["paths"].get("/api/workflow/AddWorkflow", {}).get("post")
     if add is not None:
         add["callbacks"] = {

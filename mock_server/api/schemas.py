@@ -6,7 +6,7 @@ from datetime import timezone
 
 from marshmallow import ValidationError, fields, validate
 
-from .schema_base import BaseSchema, ResponseSchema, StrictBoolean
+from .schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat, StrictInteger
 
 from ..domain.defaults import (DEFAULT_SIGNATURE_TYPE, SIGNATURE_TYPES, SIGNER_STATUSES, SIGNING_ORDERS,
                                WORKFLOW_STATUSES)
@@ -103,7 +103,7 @@ class AddSignerArgs(BaseSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     first_name = Text(255, allow_none=True)
     last_name = Text(255, allow_none=True)
-    order = fields.Integer(validate=validate.Range(min=1, max=1000), allow_none=True,
+    order = StrictInteger(validate=validate.Range(min=1, max=1000), allow_none=True,
                            metadata={"description": "Signing group (1 = first). Sequential default: after the last signer."})
     language = fields.String(validate=validate.Regexp(r"^[a-z]{2}(-[A-Z]{2})?$"), allow_none=True)
     phone = fields.String(required=True, validate=E164, metadata={
@@ -117,18 +117,18 @@ class AddSignerArgs(BaseSchema):
 
 
 class PositionMixin(BaseSchema):
-    page = fields.Integer(required=True, validate=validate.Range(min=1, max=100000),
+    page = StrictInteger(required=True, validate=validate.Range(min=1, max=100000),
                           metadata={"description": "1-based page of the file."})
-    x = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
-    y = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
+    x = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
+    y = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
 
 
 class AddSignatureArgs(PositionMixin):
     workflow_id = Id(required=True)
     file_id = Id(required=True)
     signer_id = Id(required=True)
-    width = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
-    height = fields.Float(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
+    width = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
+    height = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
     required = StrictBoolean(load_default=True)
 
 
@@ -136,7 +136,7 @@ class AddAnnotationArgs(PositionMixin):
     workflow_id = Id(required=True)
     file_id = Id(required=True)
     text = fields.String(required=True, validate=[validate.Length(min=1, max=4000), no_control_chars])
-    font_size = fields.Float(validate=validate.Range(min=1, max=400), load_default=12)
+    font_size = StrictFloat(validate=validate.Range(min=1, max=400), load_default=12)
     color = fields.String(validate=HEX_COLOR, load_default="#000000")
 
 
@@ -177,6 +177,18 @@ class EventSchema(ResponseSchema):
     at = Timestamp(required=True)
     actor = fields.String(required=True)
     signer_id = fields.String()
+    error = fields.String(metadata={
+        "description": "documents_failed: why the signed files or the audit report could not be made (retried).",
+        "example": "ValueError: a signature field is on page 3, but the file has 2 pages"})
+    attempt = fields.Integer(metadata={"description": "documents_failed: which attempt failed (1, 2, ...).",
+                                       "example": 1})
+    retry_in_seconds = fields.Float(metadata={"description": "documents_failed: when the next attempt is due.",
+                                              "example": 0.5})
+    audit_report_file_id = fields.String(metadata={"description": "documents_ready: the audit report (GetFile).",
+                                                   "example": "8d0f3c1e-5b7a-4c2e-9f10-1c0a5e8d0a11"})
+    signed_file_ids = fields.List(fields.String(), metadata={
+        "description": "documents_ready: the signed files (GetFile), one per original file.",
+        "example": ["8d0f3c1e-5b7a-4c2e-9f10-1c0a5e8d0a12"]})
 
 
 class WorkflowSchema(ResponseSchema):
@@ -198,6 +210,10 @@ class WorkflowSchema(ResponseSchema):
     expired_at = Timestamp()
     cancelled_at = Timestamp()
     password_protected = fields.Boolean(metadata={"description": "Whether signers must enter a workflow password."})
+    audit_report_file_id = fields.String(allow_none=True, metadata={
+        "description": "The audit report (PDF, GetFile) once the workflow is final (completed, refused, expired, "
+                       "cancelled) and the report is made, a moment after; null until then. Poll GetWorkflow.",
+        "example": "8d0f3c1e-5b7a-4c2e-9f10-1c0a5e8d0a11"})
     events = fields.List(fields.Nested(EventSchema), required=True)
 
 
@@ -210,6 +226,10 @@ class FileSchema(ResponseSchema):
     sha256 = fields.String(required=True)
     page_count = fields.Integer(required=True)
     created_at = Timestamp(required=True)
+    signed_file_id = fields.String(allow_none=True, metadata={
+        "description": "The signed version of this file (PDF with one digital signature per signer, GetFile) once "
+                       "the workflow is completed and the file is signed, a moment after; null until then.",
+        "example": "8d0f3c1e-5b7a-4c2e-9f10-1c0a5e8d0a12"})
 
 
 class AuditSchema(ResponseSchema):

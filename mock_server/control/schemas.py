@@ -1,7 +1,7 @@
 """Schemas of the /_mock control API."""
 from marshmallow import fields, validate
 
-from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean
+from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat, StrictInteger
 
 from ..api.schemas import Timestamp
 
@@ -24,7 +24,7 @@ class IdleSchema(ResponseSchema):
 
 
 class ClockAdvanceArgs(BaseSchema):
-    seconds = fields.Float(required=True, validate=validate.Range(min=0, max=10 * 365 * 86400))
+    seconds = StrictFloat(required=True, validate=validate.Range(min=0, max=10 * 365 * 86400))
 
 
 class ClockSetArgs(BaseSchema):
@@ -141,11 +141,11 @@ class FaultRuleArgs(BaseSchema):
                                                                       "HEAD", "OPTIONS"]))
     path = fields.String(required=True, validate=[validate.Length(min=1, max=2048), validate.Regexp(r"^[/*]")],
                          metadata={"description": "Exact path or glob (fnmatch), e.g. /api/workflow/*."})
-    status = fields.Integer(allow_none=True, validate=validate.Range(min=400, max=599))
-    delay_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60000))
+    status = StrictInteger(allow_none=True, validate=validate.Range(min=400, max=599))
+    delay_ms = StrictInteger(load_default=0, validate=validate.Range(min=0, max=60000))
     drop = StrictBoolean(load_default=False, metadata={"description": "Close the connection without an answer."})
-    probability = fields.Float(load_default=1.0, validate=validate.Range(min=0.0, max=1.0))
-    times = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1_000_000),
+    probability = StrictFloat(load_default=1.0, validate=validate.Range(min=0.0, max=1.0))
+    times = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=1_000_000),
                            metadata={"description": "Fire this many times, then disappear (default: forever)."})
 
 
@@ -163,10 +163,10 @@ class FaultIdArgs(BaseSchema):
 
 
 class WebhookFaultArgs(BaseSchema):
-    duplicate_next = fields.Integer(validate=validate.Range(min=0, max=1000),
+    duplicate_next = StrictInteger(validate=validate.Range(min=0, max=1000),
                                     metadata={"description": "Send each of the next N events twice."})
-    delay_ms = fields.Integer(validate=validate.Range(min=0, max=60000))
-    delay_count = fields.Integer(validate=validate.Range(min=0, max=1000),
+    delay_ms = StrictInteger(validate=validate.Range(min=0, max=60000))
+    delay_count = StrictInteger(validate=validate.Range(min=0, max=1000),
                                  metadata={"description": "How many next events wait delay_ms (default 1)."})
     reorder_next = StrictBoolean(metadata={"description": "Hold the next event back until the one after it is sent."})
 

@@ -28,6 +28,7 @@ TIMEOUT = int(os.environ.get("SIGN8_FUZZ_TIMEOUT", "900"))
 KEY = "schemathesis-key-0123456789abcdef"
 FAULTS_KEY = "schemathesis-faults-key-fedcba9876543210"
 ST = Path(sys.executable).with_name("st")
+HERE = Path(__file__).resolve().parent
 
 # The few rules JSON Schema cannot state, with the answer the server gives when a positive
 # (schema-valid) request breaks one. Everything else a schema-valid request must be accepted.
@@ -92,11 +93,14 @@ def test_every_operation_with_every_check(strict_server, tmp_path):
     cmd = [str(ST), "--no-color", "--config-file", str(config), "run", f"{strict_server.url}/openapi.json",
            "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
            "--report", "junit", "--report-dir", str(report)]
-    env = {**os.environ, "SCHEMATHESIS_TELEMETRY": "false", "NO_COLOR": "1"}
+    env = {**os.environ, "SCHEMATHESIS_TELEMETRY": "false", "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+           "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=tmp_path)
     output = run.stdout + run.stderr
-    summary = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed)|No issues found|failures", line)]
-    print("\n".join(summary[-3:]))
+    summary = [line for line in output.splitlines() if re.search(r"generated|=+ .* in [\d.]+s =+", line)]
+    print("\n".join(line.strip() for line in summary))
     assert run.returncode == 0, output[-20000:]
-    tested = re.search(r"(\d+) operations? tested|API Operations:\s+(\d+) selected", output)
-    assert tested, output[-3000:]
+    selected = re.search(r"Selected: (\d+)/(\d+)\s+Tested: (\d+)", output)
+    assert selected and selected.group(1) == selected.group(2) == selected.group(3), output[-3000:]
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in output, output[-3000:]
