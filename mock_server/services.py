@@ -13,9 +13,10 @@ from .domain.errors import NotFound, ValidationFailed
 from .domain.lifecycle import Lifecycle
 from .domain.organizations import Organizations, organization_id_for_key
 from .domain.workflows import Workflows, token_hash
+from .documents.jobs import DocumentJobs
 from .inspection import FaultRules, RequestJournal
 from .messages import Messages
-from .snapshot import export_state, import_state
+from .snapshot import SnapshotError, export_state, import_state
 from .storage import open_store, seams
 from .webhooks.dispatcher import Dispatcher
 from .webhooks.outbox import Outbox
@@ -24,7 +25,7 @@ from .webhooks.scheduler import Scheduler
 log = logging.getLogger("sign8_mock")
 
 ORG_SCOPED_TABLES = ("workflows", "files", "signers", "signatures", "annotations", "interfaces", "deliveries",
-                     "messages")
+                     "messages", "document_jobs")
 IDLE_POLL_SECONDS = 0.01
 
 
@@ -40,10 +41,13 @@ class Services:
         self.dispatcher = Dispatcher(self.store, settings)
         self.outbox = Outbox(self.store, self.clock, on_queued=self.dispatcher.wake)
         self.messages = Messages(self.store, self.clock, settings, self.address)
+        # Signed PDFs and audit reports: a job in the final state's transaction, made by a worker thread.
+        self.documents = DocumentJobs(self.store, self.clock, self.messages,
+                                      None if self.store.in_memory else f"{self.store.path}.ca")
         self.workflows = Workflows(self.store, self.clock, settings, self.address, watch_expiry=self._watch_expiry,
-                                   messages=self.messages)
+                                   messages=self.messages, final_state=self.documents.final_state)
         self.lifecycle = Lifecycle(self.store, self.clock, self.workflows, emit=self.outbox.enqueue,
-                                   messages=self.messages)
+                                   messages=self.messages, final_state=self.documents.final_state)
         self.scheduler = Scheduler(self.store, self.clock, self.lifecycle)
         self.requests = RequestJournal()
         self.fault_rules = FaultRules()
@@ -71,11 +75,13 @@ class Services:
             self.scheduler.expire_due_now()
         self.dispatcher.start()
         self.messages.start()
+        self.documents.start()  # resumes the jobs a crash or stop left pending
 
     def stop(self) -> None:
         """Stop background threads and make everything durable; pending deliveries stay queued."""
         self.scheduler.stop()
         self.dispatcher.stop()
+        self.documents.stop()
         self.messages.stop()
         self.store.close()
         self.started = False
@@ -253,7 +259,7 @@ class Services:
         if not spec.get("status") and not spec.get("delay_ms") and not spec.get("drop"):
             raise ValidationFailed("A fault rule needs at least one of status, delay_ms or drop.",
                                    fields={"status": ["Give status, delay_ms or drop."]})
-        return self.fault_rules.add(spec, organization_id)
+        return self.fault_rules.add(spec, None)
 
     def remove_faults(self, organization_id: str | None, rule_id: str | None = None) -> int:
         """Remove one rule, or every rule (of this organization, or all); return how many went."""
@@ -269,15 +275,42 @@ class Services:
     # -- snapshots --------------------------------------------------------------------------------------
     def export_snapshot(self, organization_id: str | None) -> dict:
         """Every record and referenced file (of one organization, or all) as one JSON document."""
-        return export_state(self.store, organization_id)
+        state = export_state(self.store, organization_id)
+        if organization_id is None:  # the operator's snapshot carries the instance's test CA (see signed documents)
+            state["test_ca"] = self.documents.ca_entry()
+        return state
 
     def import_snapshot(self, organization_id: str | None, snapshot) -> dict:
         """Replace the state (of one organization, or all) with a snapshot; return the record counts."""
+        ca = self._snapshot_ca(organization_id, snapshot)
         counts = import_state(self.store, self.clock, snapshot, organization_id)
+        if ca is not None:
+            self.documents.install_ca(ca)
+        self.documents.wake()  # the snapshot's pending document jobs
         self._save_clock()
         self.scheduler.rebuild()
         self.store.remove_unreferenced_blobs()
         return counts
+
+    # -- signed documents ------------------------------------------------------------------------------
+    # documents/jobs.py: a job per final workflow, run after commit; the PDFs are ordinary files of the organization.
+    def test_ca_pem(self) -> bytes:
+        """The certificate of the instance's test CA (PEM), the trust root of every signed PDF."""
+        return self.documents.ca().cert_pem
+
+    def documents_idle(self, organization_id: str | None = None) -> bool:
+        """True when no signed file or audit report (of this organization) is still to be produced."""
+        return self.documents.idle(organization_id)
+
+    def _snapshot_ca(self, organization_id: str | None, snapshot):
+        """The test CA of an operator snapshot (checked before anything is imported); an API key's import ignores it."""
+        entry = snapshot.get("test_ca") if isinstance(snapshot, dict) else None
+        if organization_id is not None or entry is None:
+            return None
+        try:
+            return self.documents.parse_ca(entry)
+        except ValueError as exc:
+            raise SnapshotError(str(exc)) from exc
 
     # -- the dashboard ----------------------------------------------------------------------------------
     def dashboard_view(self, organization_id: str | None, per_status: int, deliveries: int, requests: int) -> dict:

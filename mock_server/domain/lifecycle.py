@@ -16,7 +16,7 @@ from .workflows import due_signers, event, token_hash
 class Lifecycle:
     """Apply signer actions and timed transitions; emit webhook events through the outbox."""
 
-    def __init__(self, store, clock, workflows, emit, messages):
+    def __init__(self, store, clock, workflows, emit, messages, final_state=None):
         self.store = store
         self.clock = clock
         self.workflows = workflows
@@ -24,6 +24,9 @@ class Lifecycle:
         self.emit = emit
         # Records the e-mails signers receive (the next invitations, completed) in the same transaction.
         self.messages = messages
+        # final_state(tx, workflow): queue the workflow's documents (signed files, audit report) in the same
+        # transaction as its change to a final state (documents/jobs.py); None: no documents.
+        self.final_state = final_state or (lambda tx, workflow: None)
 
     # -- signing links ------------------------------------------------------------
     def signer_by_token(self, token: str) -> dict:
@@ -69,6 +72,8 @@ class Lifecycle:
             if status == "completed":
                 wf["completed_at"] = now
             tx.put("workflows", wf)
+            if status == "completed":
+                self.final_state(tx, wf)
             self._notify_after_signature(tx, wf, signer)
         return {"workflow": wf, "signer": signer}
 
@@ -77,7 +82,8 @@ class Lifecycle:
         siblings = self.store.by("signers", "workflow_id", wf["workflow_id"])
         if wf["status"] == "completed":
             for s in sorted(siblings, key=lambda s: (s["order"], s["created_at"])):
-                self.messages.record(tx, "completed", wf, s)
+                # The signed files and the audit report are attached when they are produced (after commit).
+                self.messages.record(tx, "completed", wf, s, attachments_pending=True)
         elif wf["signing_order"] == "sequential":
             for s in due_signers(siblings, "sequential"):
                 if s["order"] > signed["order"]:  # their turn just came (lower orders were invited before)
@@ -127,6 +133,7 @@ class Lifecycle:
                   "events": wf["events"] + [event("signer_refused", now, actor, signer_id=signer["signer_id"]),
                                             event("refused", now, actor)]}
             tx.put("workflows", wf)
+            self.final_state(tx, wf)
             self.emit(tx, "workflowRefused", wf, occurred_at=now, signer_id=signer["signer_id"],
                       signer_email=signer["email"], reason=reason)
         return {"workflow": wf, "signer": signer}
@@ -146,6 +153,7 @@ class Lifecycle:
             wf = {**wf, "status": "expired", "expired_at": now, "updated_at": now,
                   "events": wf["events"] + [event("expired", now, actor)]}
             tx.put("workflows", wf)
+            self.final_state(tx, wf)
             self.emit(tx, "workflowExpired", wf, occurred_at=now)
         return wf
 

@@ -25,6 +25,11 @@ def event(kind: str, at: str, actor: str, **details) -> dict:
     return {"type": kind, "at": at, "actor": actor, **details}
 
 
+def original_files(store, workflow_id: str) -> list[dict]:
+    """The files uploaded to a workflow, without the PDFs the mock produced (kind "signed", "audit_report")."""
+    return [f for f in store.by("files", "workflow_id", workflow_id) if f.get("kind") in (None, "original")]
+
+
 def due_signers(signers: list[dict], signing_order: str) -> list[dict]:
     """The pending signers whose turn it is: all of them in parallel; in sequence, those of the lowest open order."""
     pending = sorted((s for s in signers if s["status"] == "pending"), key=lambda s: (s["order"], s["created_at"]))
@@ -36,7 +41,7 @@ def due_signers(signers: list[dict], signing_order: str) -> list[dict]:
 class Workflows:
     """Create, read, start and cancel workflows and their parts, scoped to one organization per call."""
 
-    def __init__(self, store, clock, settings, address, watch_expiry, messages):
+    def __init__(self, store, clock, settings, address, watch_expiry, messages, final_state=None):
         self.store = store
         self.clock = clock
         self.settings = settings
@@ -46,6 +51,8 @@ class Workflows:
         self.watch_expiry = watch_expiry
         # Records the e-mails signers receive (invitation, reminder, cancelled) in the same transaction.
         self.messages = messages
+        # final_state(tx, workflow): queue the audit report of a workflow that became final (documents/jobs.py).
+        self.final_state = final_state or (lambda tx, workflow: None)
 
     def now(self, org_id: str) -> str:
         return iso(self.clock.now(org_id))
@@ -314,6 +321,7 @@ class Workflows:
             wf = {**wf, "status": "cancelled", "cancelled_at": now, "updated_at": now,
                   "events": wf["events"] + [event("cancelled", now, "api")]}
             tx.put("workflows", wf)
+            self.final_state(tx, wf)
             if was_running:  # a draft invited nobody, so nobody is told
                 for signer in self.store.by("signers", "workflow_id", workflow_id):
                     if signer["status"] == "pending":
@@ -355,8 +363,12 @@ class Workflows:
         wid = wf["workflow_id"]
         signers = [{**s, "signing_url": self.signing_url(s)} for s in
                    sorted(self.store.by("signers", "workflow_id", wid), key=lambda s: (s["order"], s["created_at"]))]
+        # The files the client uploaded, each with its signed version's id (null until produced); the produced
+        # PDFs are files of their own (GetFile), named by signed_file_id and audit_report_file_id.
+        files = [{**f, "signed_file_id": f.get("signed_file_id")} for f in original_files(self.store, wid)]
         return {**wf,
-                "files": self.store.by("files", "workflow_id", wid),
+                "audit_report_file_id": wf.get("audit_report_file_id"),
+                "files": files,
                 "signers": signers,
                 "signatures": self.store.by("signatures", "workflow_id", wid),
                 "annotations": self.store.by("annotations", "workflow_id", wid)}

@@ -22,7 +22,9 @@ class Messages:
       invitation / reminder: the signing link (computed from the signer's token; context signing_url overrides)
       tan: code=<6 digits>, optional valid_minutes or expires_at
       cancelled: nothing
-      completed: optional attachments=[{file_id, file_name, content_type}] (read from the blob store by the .eml)
+      completed: optional attachments=[{file_id, file_name, content_type}] (read from the blob store by the .eml);
+                 attachments_pending=True: the documents come later (attach), and so does the SMTP relay
+    attach(tx, message, attachments): add the attachments to a recorded e-mail (re-worded), then relay it
     """
 
     def __init__(self, store, clock, settings, address=None):
@@ -87,10 +89,39 @@ class Messages:
             "relay": None,
         }
         if self.relay is not None and channel == "email":
-            message["relay"] = {"status": "queued", "target": self.relay.display, "error": None, "attempts": 0}
-            tx.on_commit(partial(self.relay.submit, message["message_id"]))
+            if context.get("attachments_pending"):  # relayed by attach(), with its attachments
+                message["relay"] = {"status": "waiting_for_attachments", "target": self.relay.display,
+                                    "error": None, "attempts": 0}
+            else:
+                message["relay"] = {"status": "queued", "target": self.relay.display, "error": None, "attempts": 0}
+                tx.on_commit(partial(self.relay.submit, message["message_id"]))
         tx.put("messages", message)
         return message
+
+    def attach(self, tx, message: dict, attachments: list[dict]) -> dict:
+        """Add attachments to a recorded e-mail within tx (its words say so), and relay it after commit if held."""
+        workflow = self.store.get("workflows", message["workflow_id"]) or {}
+        signer = self.store.get("signers", message.get("signer_id") or "") or {}
+        if not workflow or not signer:
+            return message
+        merged = list(message.get("attachments") or [])
+        known = {a.get("file_id") for a in merged}
+        merged += [_attachment(a) for a in attachments if a.get("file_id") not in known]
+        org_id = workflow["organization_id"]
+        built = content.build(message["kind"], message.get("language") or content.language_of(signer),
+                              sender=self._sender(org_id), workflow=workflow, signer=signer,
+                              color=self._color(workflow), signing_url=f"{self.base_url}/sign/{signer.get('token')}",
+                              workflow_url=f"{self.base_url}/api/workflow/GetWorkflow?workflow_id={workflow['workflow_id']}",
+                              attachments=merged)
+        updated = {**message, "subject": built["subject"], "text": built["text"],
+                   "html": built["html"] if message["channel"] == "email" else None,
+                   "links": [link for link in built["links"] if link.get("url")], "attachments": merged}
+        relay = message.get("relay") or {}
+        if self.relay is not None and relay.get("status") == "waiting_for_attachments":
+            updated["relay"] = {**relay, "status": "queued"}
+            tx.on_commit(partial(self.relay.submit, message["message_id"]))
+        tx.put("messages", updated)
+        return updated
 
     def _sender(self, org_id: str) -> str:
         org = self.store.get("organizations", org_id)

@@ -13,6 +13,8 @@ TABLES = (
     TableSpec("annotations", "annotation_id", ["workflow_id"]),
     TableSpec("deliveries", "delivery_id", ["workflow_id", "status"]),
     TableSpec("messages", "message_id", ["organization_id", "workflow_id"]),
+    # The queue of signed PDFs and audit reports to produce (mock_server/documents/jobs.py).
+    TableSpec("document_jobs", "job_id", ["status", "workflow_id"]),
 )
 
 
