@@ -66,6 +66,8 @@ def foreign_calls(a: dict, b: dict) -> list[tuple[str, str, dict]]:
         ("POST", "AddInterface", {"logo_file_id": a["file_id"]}),
         ("POST", "UpdateInterface", {"interface_id": a["interface"]["interface_id"], "primary_color": "#FF0000"}),
         ("POST", "UpdateInterface", {"interface_id": b["interface"]["interface_id"], "logo_file_id": a["file_id"]}),
+        ("POST", "SendReminder", {"workflow_id": a["workflow_id"]}),
+        ("POST", "SendReminder", {"workflow_id": a["workflow_id"], "signer_id": a["signers"][0]["signer_id"]}),
     ]
 
 
@@ -87,7 +89,10 @@ def test_every_foreign_id_is_404_and_nothing_changes(client, tenants):
         twin = call(client, method, op, fake, b["headers"])
         assert twin.status_code == 404
         assert twin.get_json()["error"]["code"] == resp.get_json()["error"]["code"]
-    assert len(calls) >= 18
+    # Every operation that takes an id is tried (ListWorkflows takes none: test_listing_never_leaks covers it).
+    spec = client.get("/openapi.json").get_json()
+    operations = {path.rsplit("/", 1)[1] for path in spec["paths"] if path.startswith(API)}
+    assert {op for _, op, _ in calls} == operations - {"ListWorkflows"}
     assert snapshot(client, a) == before_a
     assert snapshot(client, b) == before_b
 
