@@ -58,6 +58,39 @@ def index():
                                               "health": "/_mock/health"}}
 
 
+CORS_ALLOW_HEADERS = "Authorization, X-API-Key, X-Admin-Token, Content-Type, organisation_id, organization_id"
+
+
+def enable_cors(app, origins: str) -> None:
+    """Answer browsers' preflights (no key needed) and mark answers readable by the allowed origins."""
+    allowed = {o.strip().rstrip("/") for o in origins.split(",") if o.strip()}
+
+    def origin_ok():
+        origin = request.headers.get("Origin")
+        return origin if origin and ("*" in allowed or origin in allowed) else None
+
+    def preflight():
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method") and origin_ok():
+            resp = app.make_response(("", 204))
+            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+            resp.headers["Access-Control-Max-Age"] = "600"
+            return resp
+        return None
+
+    def mark(resp):
+        origin = origin_ok()
+        if origin:
+            resp.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+            resp.headers["Access-Control-Expose-Headers"] = "Allow, Content-Disposition, Retry-After"
+            resp.vary.add("Origin")
+        return resp
+
+    # First of all before_request hooks: a preflight never carries the key, so it must not meet the auth check.
+    app.before_request_funcs.setdefault(None, []).insert(0, preflight)
+    app.after_request(mark)
+
+
 def create_app(config: Settings | dict | None = None, start_background: bool = True) -> Flask:
     """Build a mock server app; config is Settings, a dict of overrides, or None (environment)."""
     settings = config if isinstance(config, Settings) else from_env(**(config or {}))
@@ -94,6 +127,8 @@ def create_app(config: Settings | dict | None = None, start_background: bool = T
     signing.init_app(app)
     control.init_app(app, api, swagger_ui_path)
     app.add_url_rule("/", "index", index, methods=["GET"])
+    if settings.cors_origins:
+        enable_cors(app, settings.cors_origins)
     # The dashboard's slash-less alias (the document's path); the same endpoint keeps its blueprint's auth hook.
     app.add_url_rule("/_mock/dashboard", "mock_dashboard.page", app.view_functions["mock_dashboard.page"],
                      methods=["GET"])

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--auth", choices=["open", "strict"], help="open provisions unknown keys (env SIGN8_MOCK_AUTH)")
     serve.add_argument("--public-url", dest="public_url", help="base of signing links (env SIGN8_MOCK_PUBLIC_URL)")
     serve.add_argument("--admin-token", dest="admin_token", help="token every /_mock call must carry (env SIGN8_MOCK_ADMIN_TOKEN)")
+    serve.add_argument("--cors-origins", dest="cors_origins",
+                       help="comma-separated origins (or *) allowed to call from a browser page; off by default "
+                            "(env SIGN8_MOCK_CORS_ORIGINS)")
     serve.add_argument("--threads", type=int, help="waitress worker threads (env SIGN8_MOCK_THREADS; default 8)")
     serve.add_argument("--smtp-url", dest="smtp_url", type=_smtp_url,
                        help="also send every captured e-mail to smtp://host:port, e.g. Mailpit (env SIGN8_MOCK_SMTP_URL)")

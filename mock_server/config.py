@@ -22,6 +22,8 @@ class Settings:
     auth: str = "open"
     public_url: str | None = None
     admin_token: str | None = None
+    # Comma-separated origins (or *) whose browser pages may call the mock; none by default (no CORS headers).
+    cors_origins: str | None = None
     default_expiry_days: float = 30.0
     max_file_bytes: int = 25 * 1024 * 1024
     webhook_timeout: float = 10.0

@@ -81,7 +81,7 @@ def test_control_and_signing_declare_their_own_security(spec, live_server_factor
     assert doc["components"]["securitySchemes"]["adminToken"]["name"] == "X-Admin-Token"
     for path, _, op in operations(doc):
         if path.startswith("/_mock"):
-            assert all("adminToken" in requirement for requirement in op["security"])
+            assert all("adminToken" in requirement or "adminBasic" in requirement for requirement in op["security"])
 
 
 def test_only_standard_formats_and_tags_without_html(spec):
@@ -220,5 +220,36 @@ def test_the_document_is_stable_across_requests():
         first, second = client.get("/openapi.json").get_json(), client.get("/openapi.json").get_json()
         assert first == second
         assert re.match(r"^http://127\.0\.0\.1:\d+$", first["servers"][0]["url"])
+    finally:
+        app.extensions["sign8"].stop()
+
+
+def test_cors_is_off_by_default(client):
+    resp = client.get("/_mock/health", headers={"Origin": "http://localhost:3000"})
+    assert "Access-Control-Allow-Origin" not in resp.headers
+
+
+def test_cors_origins_answer_preflights_without_a_key():
+    app = create_app({"db": ":memory:", "cors_origins": "http://localhost:3000, https://app.example.test"},
+                     start_background=False)
+    try:
+        client = app.test_client()
+        origin = {"Origin": "http://localhost:3000"}
+        pre = client.options("/api/workflow/AddWorkflow", headers={
+            **origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type"})
+        assert pre.status_code == 204
+        assert pre.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        assert "authorization" in pre.headers["Access-Control-Allow-Headers"].lower()
+        resp = client.post("/api/workflow/AddWorkflow", json={"name": "From a page"},
+                           headers={**origin, **bearer(new_key())})
+        assert resp.status_code == 201 and resp.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        assert "Origin" in resp.headers["Vary"]
+        other = client.post("/api/workflow/AddWorkflow", json={"name": "x"},
+                            headers={"Origin": "http://evil.example.test", **bearer(new_key())})
+        assert "Access-Control-Allow-Origin" not in other.headers
+        # A preflight from an origin not on the list is not answered as one: the key check applies.
+        assert client.options("/api/workflow/AddWorkflow", headers={
+            "Origin": "http://evil.example.test", "Access-Control-Request-Method": "POST"}).status_code == 401
     finally:
         app.extensions["sign8"].stop()

@@ -520,6 +520,8 @@ def security_schemes(admin_token: bool) -> dict:
     if admin_token:
         schemes["adminToken"] = {"type": "apiKey", "in": "header", "name": "X-Admin-Token",
                                  "description": "The --admin-token the mock was started with."}
+        schemes["adminBasic"] = {"type": "http", "scheme": "basic",
+                                 "description": "For a browser: any user name, the admin token as the password."}
     return schemes
 
 
@@ -527,7 +529,8 @@ def mock_security(admin_token: bool) -> list:
     # The key is optional on /_mock: it narrows the call to its organization (listed first so that an
     # imported Postman collection sends it and never resets other organizations).
     if admin_token:
-        return [{"adminToken": [], "bearerAuth": []}, {"adminToken": [], "apiKeyHeader": []}, {"adminToken": []}]
+        return [{"adminToken": [], "bearerAuth": []}, {"adminToken": [], "apiKeyHeader": []}, {"adminToken": []},
+                {"adminBasic": []}]
     return [{"bearerAuth": []}, {"apiKeyHeader": []}, {}]
 
 
