@@ -424,3 +424,16 @@ def test_odd_passwords_and_codes_answer_in_the_error_shape_never_500(api):
         got = requests.post(f"{signer['signing_url']}/sign", json=bad, timeout=10)
         assert got.status_code == 422, (bad, got.status_code, got.text)
         assert got.json()["error"]["code"] == "validation_error"
+
+
+def test_end_pages_say_thank_you_after_signing_and_already_completed_on_a_later_visit(api):
+    made = api.started(["a@example.com"])
+    signer = made["signers"][0]
+    to_code_step(signer, made)
+    step(signer, "code")
+    resp = requests.post(f"{signer['signing_url']}/sign", data={"code": sms_code(api, signer)}, timeout=10)
+    assert resp.status_code == 200 and resp.history[0].headers["Location"].endswith("?just=signed")
+    assert "Thank you, you have signed" in resp.text and "Everyone has signed" in resp.text
+    later = requests.get(signer["signing_url"], timeout=10)
+    assert later.status_code == 200 and "This signing process is already completed" in later.text
+    assert 'id="workflow-status" data-status="completed">Completed' in later.text

@@ -103,7 +103,8 @@ def page(token):
         return _error(exc)
     if wants_json():
         return _summary(view), _status(view)
-    return _render("journey.html", view)
+    # just=signed: the answer to "Sign now"; a later visit of a completed workflow says "already completed".
+    return _render("journey.html", view, just=request.args.get("just"))
 
 
 @bp.route("/<token>/documents/<file_id>", methods=["GET"])
@@ -187,7 +188,7 @@ def sign(token):
     code = data.get("code") if on_page or "code" in data else None
     if on_page and isinstance(code, str):
         code = "".join(code.split())
-    return _act(token, lambda: services().sign(token, data.get("password"), code, on_page, *client()))
+    return _act(token, lambda: services().sign(token, data.get("password"), code, on_page, *client()), just="signed")
 
 
 @bp.route("/<token>/refuse", methods=["POST"])
@@ -223,7 +224,7 @@ def page_image(token, file_id, number):
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
-def _act(token, action):
+def _act(token, action, just: str | None = None):
     try:
         result = action()
     except DomainError as exc:
@@ -232,7 +233,7 @@ def _act(token, action):
         wf, signer = result["workflow"], result["signer"]
         return {"workflow_id": wf["workflow_id"], "workflow_status": wf["status"],
                 "signer_id": signer["signer_id"], "signer_status": signer["status"]}
-    return redirect(url_for("signing.page", token=token), code=303)
+    return redirect(url_for("signing.page", token=token, just=just), code=303)
 
 
 def _truthy(value) -> bool:
