@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import new_key
+from conftest import ROOT
 from sign8_flow import SAMPLE_PDF, Api, act
 
 CHROMIUM = os.environ.get("SIGN8_CHROMIUM", "/usr/bin/chromium")
@@ -30,9 +30,10 @@ def browser():
 
 
 @pytest.fixture
-def inbox(live_server):
-    """A sequential workflow (one signed, the next invited and reminded), a German signer, and an SMS code."""
-    api = Api(live_server.url, new_key())
+def inbox(live_server_factory):
+    """Demo Org A's sequential workflow (one signed, the next invited and reminded), a German signer, an SMS code."""
+    live_server = live_server_factory({"organizations_file": str(ROOT / "fixtures" / "organizations.json")})
+    api = Api(live_server.url, "demo-key-org-a")
     wf = api.post("AddWorkflow", {"name": "Office lease 2027", "signing_order": "sequential",
                                   "description": "Please check the rent on page 2."}, expect=201).json()
     f = api.post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "lease.pdf",
