@@ -258,6 +258,8 @@ def test_tan_is_an_sms_to_the_phone_with_the_code(app, org):
     assert sms == {**recorded}
     assert (sms["channel"], sms["to"], sms["html"], sms["links"]) == ("sms", "+4917612345678", None, [])
     assert code(sms) == "042917" and "5 Minuten" in sms["text"]
+    unencoded = org.client.get("/_mock/messages?kind=tan&to=+4917612345678", headers=org.headers).get_json()
+    assert [m["message_id"] for m in unencoded["items"]] == [sms["message_id"]]  # a curl user's unencoded +
     assert org.messages(channel="sms")["total"] == 1 and org.messages(channel="email")["total"] == 1
     resp = org.client.get(f"/_mock/messages/{sms['message_id']}.eml", headers=org.headers)
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_an_email"

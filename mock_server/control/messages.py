@@ -106,6 +106,8 @@ def _message(message_id: str) -> dict:
 def messages_list(args):
     """List captured messages, newest first, with the total; filter by workflow_id, signer_id, to, kind, channel."""
     limit = args.pop("limit")
+    if (args.get("to") or "").startswith(" "):  # ?to=+4915... unencoded: the query string's + is a space
+        args["to"] = "+" + args["to"][1:]
     rows = _messages().query(views.caller_org(), **args)
     return {"total": len(rows), "items": rows[:limit]}
 
