@@ -184,6 +184,10 @@ class SnapshotSchema(ResponseSchema):
     tables = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True)
     blobs = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
                         metadata={"description": "File contents, base64, by SHA-256 (null or absent: none)."})
+    test_ca = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "The instance's test CA (cert_pem, key_pem), which signs the signed PDFs: only in the "
+                       "operator's snapshot (no API key). Imported only without an API key; absent: the CA is kept.",
+        "example": {"cert_pem": "-----BEGIN CERTIFICATE-----\n...", "key_pem": "-----BEGIN PRIVATE KEY-----\n..."}})
 
 
 class SnapshotImportSchema(ResponseSchema):
