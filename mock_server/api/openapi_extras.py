@@ -21,6 +21,7 @@ import re
 from marshmallow import fields
 
 from ..domain import defaults
+from ..domain.passwords import MAX_PASSWORD_LENGTH
 from .schemas import no_control_chars
 
 # -- examples ------------------------------------------------------------------------------
@@ -352,6 +353,18 @@ SIGNING_ERRORS = {
             "content": {**_error_content(_err("link_closed", "This workflow is closed.")),
                         "text/html": {"schema": {"type": "string"}, "example": "<!doctype html>..."}}},
 }
+def _json_or_html(description: str, example: dict) -> dict:
+    return {"description": description, "content": {**_error_content(example), "text/html": {
+        "schema": {"type": "string"}, "example": "<!doctype html>..."}}}
+
+
+SIGN_ERRORS = {
+    "403": _json_or_html("wrong_password: the workflow's password is missing or wrong.",
+                         _err("wrong_password", "The workflow password is wrong.")),
+    "422": _json_or_html("The password or code is not a string of the allowed length, or the code is wrong.",
+                         {"error": {"code": "validation_error", "message": "Invalid fields: password.",
+                                    "fields": {"password": ["Not a valid string."]}}}),
+}
 WEBHOOK_PAYLOAD = {
     "type": "object",
     "required": ["event", "event_id", "occurred_at", "organization_id", "workflow_id", "status", "name",
@@ -461,9 +474,10 @@ def signing_paths() -> dict:
             "description": "Send `Accept: application/json` (or a JSON body) for a JSON answer; a form post "
                            "redirects to the page. The last signature completes the workflow.",
             "requestBody": {"required": False, "content": {
-                "application/json": {"schema": {"type": "object"}, "example": {}},
-                "application/x-www-form-urlencoded": {"schema": {"type": "object"}, "example": {}}}},
-            "responses": after_action}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/SignArgs"}, "example": {}},
+                "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/SignArgs"},
+                                                      "example": {}}}},
+            "responses": {**after_action, **SIGN_ERRORS}}},
         "/sign/{token}/refuse": {"parameters": [TOKEN_PARAM], "post": {
             "operationId": "RefuseAsSigner", "tags": ["signing"], "security": [],
             "summary": "Refuse as the link's signer",
@@ -481,6 +495,11 @@ def signing_paths() -> dict:
 
 EXTRA_SCHEMAS = {
     "SigningResult": SIGNING_RESULT,
+    "SignArgs": {"type": "object", "properties": {
+        "password": {"type": "string", "maxLength": MAX_PASSWORD_LENGTH, "nullable": True,
+                     "description": "The workflow's password, when it has one (JSON: the mock's one-call shortcut)."},
+        "code": {"type": "string", "maxLength": 32, "nullable": True,
+                 "description": "The SMS one-time code (the signing page's last step)."}}},
     "RefusalArgs": {"type": "object", "properties": {"reason": {
         "type": "string", "maxLength": 2000, "nullable": True, "example": FIELD_EXAMPLES["reason"],
         "description": "Why the signer refuses (sent in workflowRefused)."}}},
