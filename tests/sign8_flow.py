@@ -75,7 +75,12 @@ class Api:
     def control(self, method: str, path: str, body: dict | None = None, scoped: bool = True, **params):
         headers = self.headers if scoped else {}
         return self.http.request(method, f"{self.url}/_mock/{path}", json=body, params=params, headers=headers,
-                                 timeout=self.timeout)
+                                 timeout=self.timeout + float(params.get("timeout", 0)))
+
+    def idle(self, timeout: float = 5.0, scoped: bool = True) -> None:
+        """Wait until the mock sends nothing more by itself (this organization's work, or anyone's)."""
+        resp = self.control("GET", "idle", scoped=scoped, timeout=timeout)
+        assert resp.status_code == 200, resp.text
 
     def workflow(self, workflow_id: str) -> dict:
         return self.get("GetWorkflow", workflow_id=workflow_id).json()

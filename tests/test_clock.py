@@ -1,7 +1,6 @@
 """The mock clock and the expiry timer over real HTTP: advance, set, reset, per-organization scope, real time."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -26,7 +25,7 @@ def test_advance_expires_before_returning_and_fires_once(server, receiver):
     assert wait_until(receiver.ok, timeout=1.0)
     # A further move of the clock, and the timer, must not expire it again.
     api.control("POST", "clock/advance", {"seconds": 3600})
-    time.sleep(0.4)
+    api.idle()
     assert len(receiver.requests) == 1
     hit = receiver.requests[0]
     assert hit["path"] == "/api/workflow/workflowExpired"
@@ -47,7 +46,7 @@ def test_clock_is_per_organization(server, receiver):
     assert org_a.workflow(wf_a["workflow_id"])["status"] == "expired"
     assert org_b.workflow(wf_b["workflow_id"])["status"] == "in_progress"
     assert org_b.control("GET", "clock").json()["offset_seconds"] == 0
-    time.sleep(0.3)
+    org_a.idle(scoped=False)
     assert [b["workflow_id"] for b in receiver.bodies()] == [wf_a["workflow_id"]]
     # B's new workflows are stamped with B's (unmoved) clock, A's with A's.
     created_b = parse(org_b.post("AddWorkflow", {"name": "x"}, expect=201).json()["created_at"])
@@ -97,7 +96,7 @@ def test_real_time_expiry_fires_within_a_second(server, receiver):
     assert due <= hits[0]["at"] <= due + 1.0
     assert receiver.bodies()[0]["event"] == "workflowExpired"
     assert api.workflow(wf["workflow_id"])["events"][-1]["actor"] == "timer"
-    time.sleep(0.3)
+    api.idle()
     assert len(receiver.requests) == 1
 
 

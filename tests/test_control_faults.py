@@ -136,7 +136,8 @@ def test_reorder_delivers_two_events_out_of_order(hooks):
     first, second = started_workflow(), started_workflow()
     client.post("/_mock/webhooks/faults", json={"reorder_next": True})
     client.post(f"/_mock/workflows/{first}/refuse", json={})
-    time.sleep(0.2)  # the first event is queued and held before the second exists
+    # The first event is queued and held (it does not count as due) before the second exists.
+    assert client.get("/_mock/idle", query_string={"timeout": 5}).status_code == 200
     assert receiver.received == []
     client.post(f"/_mock/workflows/{second}/refuse", json={})
     receiver.wait_for("workflowRefused", timeout=5, count=2)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 
 from sign8_flow import Api, act, iso_in, wait_until
@@ -29,7 +28,7 @@ def test_refused_trail_and_final_state_never_changes(server, receiver):
     assert detail["events"][-1]["actor"] == f"signer:{second['signer_id']}"
     refused_signer = detail["signers"][1]
     assert refused_signer["refusal_reason"] == "too expensive" and refused_signer["refused_at"]
-    time.sleep(0.3)
+    api.idle()
     assert [r["path"] for r in receiver.requests] == ["/api/workflow/workflowRefused"]
 
 
@@ -39,7 +38,7 @@ def test_cancel_sends_no_webhook_and_closes_links(server, receiver):
     assert api.post("CancelWorkflow", {"workflow_id": made["workflow_id"]}).json()["status"] == "cancelled"
     assert api.control("POST", "clock/advance", {"seconds": 3600}).json()["expired"] == []
     assert api.workflow(made["workflow_id"])["events"][-1]["type"] == "cancelled"
-    time.sleep(0.2)
+    api.idle()
     assert receiver.requests == [] and api.deliveries() == []
 
 
@@ -106,6 +105,6 @@ def test_race_ends_in_one_final_state_and_one_webhook(server, receiver):
         outcomes.append((detail["workflow_id"], status))
     webhooks = [wid for wid, status in outcomes if status != "completed"]
     assert wait_until(lambda: len(receiver.ok()) >= len(webhooks), timeout=5)
-    time.sleep(0.3)
+    Api(server.url).idle(scoped=False)
     assert sorted(b["workflow_id"] for b in receiver.bodies()) == sorted(webhooks)
     print("race outcomes:", {s: sum(1 for _, x in outcomes if x == s) for s in ("completed", "refused", "expired")})

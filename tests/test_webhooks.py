@@ -56,7 +56,7 @@ def test_receiver_down_then_up_gets_event_once_with_same_event_id(servers, recei
     receiver.start()
     delivered = delivery_of(api, made["workflow_id"], "delivered")
     assert len(delivered["attempts"]) >= 2 and delivered["attempts"][-1]["status_code"] == 200
-    time.sleep(0.4)
+    api.idle()
     bodies = receiver.bodies()
     assert len(bodies) == 1 and bodies[0]["event_id"] == first["event_id"] == delivered["event_id"]
 
@@ -80,7 +80,7 @@ def test_410_from_receiver_stops_retries(servers, receivers):
     receiver = receivers(default=(410, {}, 0))
     made = refuse_one(api, receiver.url)
     failed = delivery_of(api, made["workflow_id"], "failed")
-    time.sleep(0.5)  # longer than the whole retry schedule
+    api.idle()  # nothing more is due: a 410 ends the schedule
     assert len(receiver.requests) == 1 and len(failed["attempts"]) == 1
     assert "410" in failed["error"]
 
@@ -171,7 +171,6 @@ def test_pending_delivery_survives_restart(server_process, tmp_path, receivers):
     assert pending["status"] == "pending"
     assert proc.stop(signal.SIGTERM) == 0
     receiver.start()
-    time.sleep(0.6)
     assert receiver.requests == []  # nobody sends while the mock is down
     api = Api(server_process(db, env=env).url, key=api.key)
     delivered = delivery_of(api, made["workflow_id"], "delivered")

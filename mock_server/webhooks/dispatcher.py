@@ -82,6 +82,10 @@ class WebhookFaultBook:
             return own
         return self.of(None)
 
+    def held(self) -> set[str]:
+        """The deliveries held back by a reorder fault; hold self.lock."""
+        return {f.held for f in self._by_scope.values() if f.held}
+
     def clear(self, organization_id: str | None = None) -> None:
         with self.lock:
             if organization_id is None:
@@ -159,9 +163,13 @@ class Dispatcher:
                 return False
             durable = set(self._durable)
             in_flight = set(self._in_flight)
+        with self.faults.lock:
+            held = self.faults.held()  # waiting for a later event (the reorder fault), not due
         now = time.time()
         for d in self.store.by("deliveries", "status", "pending"):
             if organization_id is not None and d["organization_id"] != organization_id:
+                continue
+            if d["delivery_id"] in held:
                 continue
             if d["workflow_id"] in in_flight:
                 return False

@@ -47,7 +47,9 @@ class Client(threading.Thread):
             while self.sent < REQUESTS:
                 self.step()
         except requests.RequestException:
-            pass
+            pass  # already in self.errors
+        except Exception as exc:  # a failed check in this thread must fail the test, not vanish as a warning
+            self.errors.append(repr(exc))
 
     def step(self):
         roll = self.rng.random()
@@ -55,9 +57,10 @@ class Client(threading.Thread):
             short = self.rng.random() < 0.2
             body = {"name": "load", "webhook_url": self.receiver_url}
             if short:
-                body["expires_at"] = iso_in(2.0)  # the timer expires it during the run
-            wf = self.call(self.api.post, "AddWorkflow", body).json()
-            self.workflow_ids.append(wf["workflow_id"])
+                body["expires_at"] = iso_in(5.0)  # the timer expires it during the run (5 s: queueing on a busy machine)
+            resp = self.call(self.api.post, "AddWorkflow", body)
+            assert resp.status_code == 201, resp.text
+            self.workflow_ids.append(resp.json()["workflow_id"])
             self.created["expired" if short else "draft"] += 1
         elif roll < 0.45:
             self.call(self.api.get, "GetWorkflow", workflow_id=self.rng.choice(self.workflow_ids))
@@ -94,7 +97,14 @@ def test_mixed_load_has_no_errors_and_counts_match(server_process, tmp_path):
     assert errors == [], errors[:5]
     sent = sum(c.sent for c in clients)
     assert sent >= THREADS * REQUESTS
-    time.sleep(2.3)  # the last short-lived workflows reach their expiry
+    # Every answer was a 2xx, and every request was counted.
+    for c in clients:
+        assert set(c.codes) == {200}, c.codes
+        assert sum(c.codes.values()) == c.sent
+    # The last short-lived workflows reach their expiry (by the timer, within ~5 s).
+    assert wait_until(lambda: all(
+        c.api.get("ListWorkflows", status="expired", limit=1).json()["total"] == c.created["expired"]
+        for c in clients), timeout=15)
     refused_total = 0
     for c in clients:
         total = c.api.get("ListWorkflows", limit=1).json()["total"]

@@ -31,13 +31,13 @@ def settled(api: Api, workflow_id: str, timeout: float = 8.0) -> dict:
     return found[0]
 
 
-@pytest.mark.parametrize("answers", [
-    pytest.param([(500, {}, 0), (500, {}, 0)], id="500-then-ok"),
-    pytest.param([(200, {}, TIMEOUT * 2)], id="slow-past-timeout"),
-    pytest.param([(200, {}, TIMEOUT / 3)], id="ok-after-delay"),
-    pytest.param([(503, {}, TIMEOUT * 2), (502, {}, 0), (200, {}, TIMEOUT / 3)], id="mixed"),
+@pytest.mark.parametrize("answers, attempts", [
+    pytest.param([(500, {}, 0), (500, {}, 0)], 3, id="500-then-ok"),
+    pytest.param([(200, {}, TIMEOUT * 2)], 2, id="slow-past-timeout"),
+    pytest.param([(200, {}, TIMEOUT / 3)], 1, id="ok-after-delay"),
+    pytest.param([(503, {}, TIMEOUT * 2), (502, {}, 0), (200, {}, TIMEOUT / 3)], 3, id="mixed"),
 ])
-def test_every_event_delivered_with_one_event_id(server, answers):
+def test_every_event_delivered_with_one_event_id(server, answers, attempts):
     receiver = Receiver(answers)
     api = Api(server.url)
     wid = refuse(api, receiver.url)
@@ -46,6 +46,8 @@ def test_every_event_delivered_with_one_event_id(server, answers):
     bodies = receiver.bodies()
     assert bodies and {b["event_id"] for b in bodies} == {delivery["event_id"]}
     assert delivery["attempts"][-1]["status_code"] == 200
+    # One attempt per scripted answer until the first 200, then no more.
+    assert len(delivery["attempts"]) == attempts == len(receiver.requests)
     failures = [a for a in delivery["attempts"][:-1]]
     assert all(a["error"] or a["status_code"] >= 500 for a in failures)
     receiver.stop()
