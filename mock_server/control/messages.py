@@ -50,7 +50,8 @@ class AttachmentSchema(ResponseSchema):
 
 
 class RelaySchema(ResponseSchema):
-    status = fields.String(metadata={"description": "queued, sent or failed."})
+    status = fields.String(metadata={"description": "queued, sent or failed; waiting_for_attachments: a completed "
+                                                    "e-mail held until its signed documents are made."})
     target = fields.String()
     error = fields.String(allow_none=True)
     attempts = fields.Integer()
