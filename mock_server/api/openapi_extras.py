@@ -346,7 +346,10 @@ SIGNING_ERRORS = {
     "404": {"description": "No signer has this token.",
             "content": {**_error_content(_err("signer_not_found", "This signing link does not exist.")),
                         "text/html": {"schema": {"type": "string"}, "example": "<!doctype html>..."}}},
-    "409": {"description": "Not this signer's turn yet, or the signer already signed or refused.",
+    "409": {"description": "Not this signer's turn yet, or the signer already signed or refused (not_your_turn, "
+                           "already_acted). Signing on the page also: step_not_ready (an earlier step of the "
+                           "journey is not done), code_not_sent, code_expired (older than 5 minutes by the mock "
+                           "clock), code_locked (5 wrong codes; send a new one).",
             "content": {**_error_content(_err("already_acted", "This signer has already signed.")),
                         "text/html": {"schema": {"type": "string"}, "example": "<!doctype html>..."}}},
     "410": {"description": "The workflow is completed, refused, expired or cancelled: the link is closed.",
@@ -359,9 +362,11 @@ def _json_or_html(description: str, example: dict) -> dict:
 
 
 SIGN_ERRORS = {
-    "403": _json_or_html("wrong_password: the workflow's password is missing or wrong.",
+    "403": _json_or_html("wrong_password: the workflow's password is missing or wrong; wrong_code: a wrong "
+                         "one-time code (error.tries_left says how many remain). Both are recorded in the "
+                         "signer's audit.",
                          _err("wrong_password", "The workflow password is wrong.")),
-    "422": _json_or_html("The password or code is not a string of the allowed length, or the code is wrong.",
+    "422": _json_or_html("The password is not a string of at most 128 characters, or the code is not 6 digits.",
                          {"error": {"code": "validation_error", "message": "Invalid fields: password.",
                                     "fields": {"password": ["Not a valid string."]}}}),
 }
