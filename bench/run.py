@@ -23,7 +23,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sign8-mock", default=os.environ.get("SIGN8_MOCK", default_exe),
                    help="the sign8-mock executable (default: beside this Python)")
-    p.add_argument("--only", default="ABCDEFG", help="scenarios to run, e.g. ABE (F runs with D)")
+    p.add_argument("--only", default="ABCDEFGH", help="scenarios to run, e.g. ABE (F runs with D)")
     p.add_argument("--duration", type=float, default=10, help="A, B, C seconds per run")
     p.add_argument("--d-duration", type=float, default=5, help="D seconds per run")
     p.add_argument("--reps", type=int, default=3)
@@ -33,8 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--g-samples", type=int, default=10)
     p.add_argument("--rt-samples", type=int, default=3)
+    p.add_argument("--h-samples", type=int, default=10, help="H: completions per document size")
     p.add_argument("--servers", default="sign8,json",
-                   help="which servers: sign8, json or both (C and G are sign8-mock only)")
+                   help="which servers: sign8, json or both (C, G and H are sign8-mock only)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 s runs, 1 repetition, sizes 0,2000 (results to bench/.tmp)")
     p.add_argument("--out", default=None, help="results folder (default bench/results)")
@@ -46,27 +47,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     a.sizes = [int(x) for x in a.sizes.split(",")]
     if a.quick:
         a.duration, a.d_duration, a.reps, a.cold_starts = 2, 2, 1, 2
-        a.sizes, a.g_samples, a.rt_samples = [0, 2000], 3, 1
+        a.sizes, a.g_samples, a.rt_samples, a.h_samples = [0, 2000], 3, 1, 3
     a.only = a.only.upper()
     a.kinds = [k for k in ("sign8", "json") if k in a.servers.split(",")]
     if "sign8" not in a.kinds:
-        a.only = a.only.replace("C", "").replace("G", "")
+        a.only = a.only.replace("C", "").replace("G", "").replace("H", "")
     return a
 
 
 def main(argv=None) -> int:
     """Run the benchmark; 0 when it ran (with --strict: and met every target), 1 or 2 if not."""
     a = parse_args(argv)
-    partial = a.quick or a.only != "ABCDEFG" or a.kinds != ["sign8", "json"]
+    partial = a.quick or a.only != "ABCDEFGH" or a.kinds != ["sign8", "json"]
     # Only a full run replaces bench/results/; smoke and partial runs go to bench/.tmp/.
     out = Path(a.out) if a.out else (BENCH / ".tmp" / "partial-results" if partial else RESULTS)
     out.mkdir(parents=True, exist_ok=True)
 
+    # Only what the chosen scenarios use (H alone needs neither wrk nor json-server).
     missing = [what for what, ok in (
         (f"sign8-mock executable {a.sign8_mock}",
          "sign8" not in a.kinds or os.access(a.sign8_mock, os.X_OK)),
-        ("wrk (bash bench/install.sh)", shutil.which("wrk")),
-        (f"json-server {JSON_SERVER_BIN} (bash bench/install.sh)", JSON_SERVER_BIN.exists()),
+        ("wrk (bash bench/install.sh)", shutil.which("wrk") or not set(a.only) & set("ABDF")),
+        (f"json-server {JSON_SERVER_BIN} (bash bench/install.sh)",
+         JSON_SERVER_BIN.exists() or "json" not in a.kinds or not set(a.only) & set("ABDEF")),
         (f"PDF fixture {PDF_100K}", PDF_100K.exists()),
     ) if not ok]
     if missing:

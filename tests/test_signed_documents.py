@@ -343,3 +343,29 @@ def test_sigkill_right_after_the_last_signature_then_restart_makes_the_documents
     assert sorted(f["kind"] for f in produced) == ["audit_report", "signed"]
     assert [j["status"] for j in state["tables"]["document_jobs"]] == ["done"]
     assert len(api.control("GET", "messages", kind="completed").json()["items"]) == 3
+
+
+# -- the README's validation example ---------------------------------------------------------------------------
+def test_the_readme_validation_example_runs_against_a_live_mock(server, three_pages, tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("from pyhanko.keys import load_cert_from_pemder")
+    example = readme[start:readme.index("```", start)]
+    assert "validate_pdf_signature(sig, context)" in example and len(example.strip().splitlines()) <= 12
+    api = Api(server.url)
+    made = draft(api, three_pages)
+    for s in made["signers"]:
+        assert act(s, "sign").status_code == 200
+    wf = documents_ready(api, made["workflow_id"])
+    signed = download(api, wf["files"][0]["signed_file_id"])
+    # What the README's comment and a client do: download ca.pem and the signed file under its own name.
+    (tmp_path / "ca.pem").write_bytes(requests.get(f"{server.url}/_mock/ca.pem", timeout=10).content)
+    (tmp_path / "contract-signed.pdf").write_bytes(signed.content)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3, lines
+    for line, (first, last, _) in zip(lines, PEOPLE):
+        assert f"Common Name: {first} {last}" in line and " True " in line, line
+    assert lines[-1].endswith("ENTIRE_FILE") and lines[0].endswith("ENTIRE_REVISION")

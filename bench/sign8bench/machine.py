@@ -75,6 +75,6 @@ def machine_facts() -> dict:
     return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cpus": os.cpu_count(), "cpu_model": model, "memory": mem,
             "kernel": platform.release(), "python": platform.python_version(),
-            "node": out(["node", "--version"]), "wrk": wrkv[0].split()[1] if wrkv else "?",
+            "node": out(["node", "--version"]), "wrk": wrkv[0].split()[1] if wrkv and len(wrkv[0].split()) > 1 else "?",
             "json_server": "0.17.4", "sign8_mock": s8, "pinned": can_pin(),
             "loadavg_start": os.getloadavg()[0], "busy_start": cpu_busy()}

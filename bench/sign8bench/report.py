@@ -111,6 +111,14 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
         row("G real-time expiry: POST after expires_at", f"s, worst of {len(rt)}",
             fmt(rtw, 3) if rtw is not None else "never (5 s)", "n/a", "—", "<= 1 s",
             verdict(rtw, 1.0, "low", " s"))
+    H = R.get("H")
+    if H:
+        for pages, target in (("1", 1.0), ("50", 5.0)):
+            xs = H.get(pages) or []
+            worst = None if (not xs or any(x is None for x in xs)) else max(xs)
+            row(f"H last sign returns -> signed_file_id and audit_report_file_id, {pages} page{'s' * (pages != '1')}, "
+                "3 signers", f"p50 s ({len(xs)} samples, worst {fmt(worst, 2)})", fmt(median(xs), 3), "n/a", "—",
+                f"<= {target:g} s", verdict(median(xs), target, "low", " s"))
     for sc, err in errors.items():
         met_all = False
         row(sc, "error", "—", "—", "—", "—", f"no: {err.splitlines()[0][:160]}")
@@ -168,6 +176,12 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
         lines.append(f"- G real-time s: {' / '.join(fmt(x, 3) for x in G['realtime_s'])}")
         for m in G["misses"][:5]:
             lines.append(f"- G miss: {m}")
+    if H:
+        for pages in ("1", "50"):
+            lines.append(f"- H {pages} page(s) s: {' / '.join(fmt(x, 3) for x in H.get(pages) or [])}")
+        lines.append(f"- H first completion after start (imports included): {fmt(H.get('first_after_start_s'), 3)} s")
+        for m in H["misses"][:5]:
+            lines.append(f"- H miss: {m}")
     if C and C.get("first_error"):
         lines.append(f"- C first error: {C['first_error']}")
     lines += ["", "</details>", ""]

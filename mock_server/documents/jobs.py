@@ -21,7 +21,8 @@ still pending and the workflow has no report yet, so a job is done once, even wh
 import raced it. A failure is a "documents_failed" event on the workflow (with the error) and a retry
 after a growing delay; nothing is lost silently.
 
-pyHanko and fpdf2 are imported by the worker thread (documents.warm_up at start), never by a request.
+pyHanko and fpdf2 are imported by the worker thread (documents.warm_up), never by a request: as soon as a job
+is pending or a workflow is in progress, not at start (cold start and a drafts-only mock's memory stay as they were).
 """
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ TABLE = "document_jobs"
 # Seconds before the 1st, 2nd, ... retry of a failed job; the last one repeats.
 RETRY_DELAYS = (0.5, 2.0, 10.0, 30.0, 120.0, 300.0)
 STOP_TIMEOUT = 15.0
-# With nothing pending at start, the worker lets the server finish starting before it imports pyHanko and
-# fpdf2 (about a second of CPU): cold start to the first answer does not grow. A job wakes it at once.
-WARM_UP_DELAY = 1.0
+# The worker imports pyHanko and fpdf2 (about a second of CPU and 50 MB) only once documents are likely: a job
+# is pending, or a workflow is in progress (its completion may come any moment); it looks every WARM_UP_POLL
+# seconds, and a job wakes it at once. So cold start and the idle memory of a mock that only stores drafts do
+# not grow, and the first completion usually finds the imports done.
+WARM_UP_POLL = 1.0
 
 
 def signed_name(file_name: str) -> str:
@@ -154,8 +157,13 @@ class DocumentJobs:
                        for j in self.store.by(TABLE, "status", "pending"))
 
     def _loop(self) -> None:
-        if not self.store.by(TABLE, "status", "pending"):
-            self._wake.wait(WARM_UP_DELAY)
+        while not self._stopping.is_set():
+            self._wake.clear()
+            if self.store.by(TABLE, "status", "pending") or self.store.by("workflows", "status", "in_progress"):
+                break
+            self._wake.wait(WARM_UP_POLL)
+        if self._stopping.is_set():
+            return
         try:
             from . import warm_up
 

@@ -126,6 +126,7 @@ class Workflows:
             "sha256": digest,
             "page_count": pages,
             "created_at": self.now(org_id),
+            "signed_file_id": None,  # set when the workflow is completed and this file is signed (documents/jobs.py)
         }
         with self.store.transaction() as tx:
             self._draft(workflow_id, org_id)
