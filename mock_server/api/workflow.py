@@ -191,11 +191,15 @@ def list_workflows(args):
     return services().workflows.list_workflows(org_id(), args.get("status"), args["limit"], args["offset"])
 
 
+GET_FILE_ANSWER = ("The file's bytes: a PDF (an upload; a signed file, named <name>-signed.pdf; an audit report, "
+                   "named audit-report-<workflow_id>.pdf), or a PNG for the built-in icon and logo.")
+
+
 @blp.route("/GetFile", methods=["GET"])
 @blp.arguments(s.FileIdArgs(), location="query")
-@blp.response(200, description="The file's bytes: a PDF, or a PNG for the built-in icon and logo.",
+@blp.response(200, description=GET_FILE_ANSWER,
               content_type="application/pdf")
-@blp.doc(responses={"200": {"description": "The file's bytes: a PDF, or a PNG for the built-in icon and logo.",
+@blp.doc(responses={"200": {"description": GET_FILE_ANSWER,
                              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
                                          "image/png": {"schema": {"type": "string", "format": "binary"}}}}})
 @errors(404)
