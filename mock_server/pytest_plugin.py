@@ -34,35 +34,67 @@ class MockServer(ServerThread):
 
 
 class WebhookReceiver:
-    """A tiny threaded HTTP server that answers 200 to every webhook and remembers it."""
+    """A threaded HTTP server on 127.0.0.1 that records every webhook and answers as told.
 
-    def __init__(self):
+    By default every POST gets 200. `answers` is a list of (status, headers, delay_seconds) used one per
+    request in turn, then `default`. stop() then start() keeps the port, so a stopped receiver is "down"
+    (connection refused) for the mock until it comes back.
+    """
+
+    def __init__(self, answers=None, default=(200, {}, 0.0), start: bool = True):
+        self.answers = list(answers or [])
+        self.default = default
         self.received: list[dict] = []
         self._cond = threading.Condition()
+        self.port = 0
+        self._server = None
+        if start:
+            self.start()
+        else:
+            self.start().stop()  # reserve a port number for a receiver that is down for now
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> "WebhookReceiver":
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, headers, delay = receiver._next_answer()
                 try:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
-                receiver._add({"path": self.path, "headers": dict(self.headers.items()), "body": body,
-                               "raw": raw, "event": body.get("event") if isinstance(body, dict) else None})
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                receiver._add({"path": self.path, "headers": dict(self.headers.items()), "body": body, "raw": raw,
+                               "event": body.get("event") if isinstance(body, dict) else None,
+                               "at": time.time(), "status": status})
+                if delay:
+                    time.sleep(delay)  # a slow receiver, as scripted by the test
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the mock gave up waiting (its timeout): nothing to answer to
 
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer((HOST, 0), Handler)
+        self._server = ThreadingHTTPServer((HOST, self.port), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://{HOST}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="sign8-webhook-receiver", daemon=True)
-        self._thread.start()
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="sign8-webhook-receiver", daemon=True).start()
+        return self
+
+    def _next_answer(self):
+        with self._cond:
+            return self.answers.pop(0) if self.answers else self.default
 
     def _add(self, item: dict) -> None:
         with self._cond:
@@ -83,13 +115,25 @@ class WebhookReceiver:
                     raise AssertionError(f"no {event} webhook within {timeout} s (received: {seen})")
                 self._cond.wait(left)
 
+    def bodies(self) -> list[dict]:
+        """The JSON bodies received, in order."""
+        with self._cond:
+            return [r["body"] for r in self.received]
+
+    def ok(self) -> list[dict]:
+        """The requests this receiver answered with a 2xx."""
+        with self._cond:
+            return [r for r in self.received if 200 <= r["status"] < 300]
+
     def clear(self) -> None:
         with self._cond:
             self.received.clear()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
 
 class Clock:

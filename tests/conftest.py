@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from mock_server.app import create_app
-from mock_server.serving import ServerThread
-from sign8_flow import FAST_RETRIES, LiveServer as FlowServer, Receiver, wait_until  # noqa: F401 (re-exported)
+from mock_server.pytest_plugin import MockServer
+from sign8_flow import FAST_RETRIES, Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
@@ -55,21 +55,14 @@ def pdf_bytes() -> bytes:
     return SAMPLE_PDF.read_bytes()
 
 
-class LiveServer(ServerThread):
-    """A real server around one app, on 127.0.0.1 and a free port, in a daemon thread."""
-
-    def __init__(self, app):
-        super().__init__(app)
-        self.start()
-
-
 @pytest.fixture
 def live_server_factory():
-    """Return a factory: live_server_factory(config_dict) -> LiveServer; all are stopped at teardown."""
+    """Return a factory: live_server_factory(config_dict) -> a running mock (the plugin's MockServer); all are
+    stopped at teardown."""
     servers = []
 
-    def make(config: dict | None = None) -> LiveServer:
-        server = LiveServer(create_app({"db": ":memory:", **(config or {})}))
+    def make(config: dict | None = None) -> MockServer:
+        server = MockServer(**(config or {}))
         servers.append(server)
         return server
 
@@ -79,7 +72,7 @@ def live_server_factory():
 
 
 @pytest.fixture
-def live_server(live_server_factory) -> LiveServer:
+def live_server(live_server_factory) -> MockServer:
     """Return a real server (in-memory db) on a free 127.0.0.1 port."""
     return live_server_factory()
 
@@ -198,7 +191,7 @@ def workflow_builder():
 @pytest.fixture
 def server():
     """Yield a live in-memory server with retries milliseconds apart (the flow tests' server)."""
-    live = FlowServer({"webhook_retry_schedule": FAST_RETRIES})
+    live = MockServer(webhook_retry_schedule=FAST_RETRIES)
     yield live
     live.stop()
 

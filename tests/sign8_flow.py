@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import base64
-import json
 import secrets
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 
-from mock_server.app import create_app
-from mock_server.serving import ServerThread
+from mock_server.pytest_plugin import MockServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
@@ -33,12 +29,10 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
     return None
 
 
-class LiveServer(ServerThread):
-    """A running mock (in-memory unless config says otherwise) on 127.0.0.1 and a free port."""
-
-    def __init__(self, config: dict | None = None):
-        super().__init__(create_app({"db": ":memory:", **(config or {})}))
-        self.start()
+# The suite's live server is the pytest plugin's: an in-memory mock in a thread, on a free 127.0.0.1 port.
+def LiveServer(config: dict | None = None) -> MockServer:  # noqa: N802 (it stands for the class it returns)
+    """Start a mock with these settings (in memory unless config says otherwise)."""
+    return MockServer(**(config or {}))
 
 
 def iso_in(seconds: float) -> str:
@@ -122,78 +116,10 @@ def act(signer: dict, action: str, reason: str | None = None, timeout: float = 1
                          headers={"Accept": "application/json"})
 
 
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that records every request and answers as told.
-
-    `answers` is a list of (status, headers, delay_seconds) used one per request in turn;
-    after it runs out every request gets `default`. stop()/start() keep the same port, so
-    a stopped receiver is 'down' (connection refused) for the mock.
-    """
-
-    def __init__(self, answers=None, default=(200, {}, 0.0)):
-        self.answers = list(answers or [])
-        self.default = default
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        self.port = 0
-        self.server = None
-        self.thread = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "Receiver":
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.lock:
-                    status, headers, delay = receiver.answers.pop(0) if receiver.answers else receiver.default
-                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "raw": body,
-                                              "at": time.time(), "status": status})
-                if delay:
-                    time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except OSError:
-                    pass  # the mock gave up waiting (its timeout): nothing to answer to
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="receiver")
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def bodies(self, status_ok_only: bool = False) -> list[dict]:
-        with self.lock:
-            return [json.loads(r["raw"]) for r in self.requests
-                    if not status_ok_only or 200 <= r["status"] < 300]
-
-    def ok(self) -> list[dict]:
-        """The requests this receiver answered with a 2xx."""
-        with self.lock:
-            return [r for r in self.requests if 200 <= r["status"] < 300]
+# The suite's webhook receiver is the pytest plugin's: one receiver for users and for our own tests.
+Receiver = WebhookReceiver
 
 
 def down_receiver() -> Receiver:
     """Return a receiver that is down now (its port is reserved by number); start() brings it up."""
-    r = Receiver()
-    r.stop()
-    return r
+    return Receiver(start=False)

@@ -3,7 +3,7 @@ import json
 
 import requests
 
-from conftest import wait_until
+from sign8_flow import wait_until
 from mock_server.cli import main
 
 FIXTURES = "fixtures"

@@ -29,7 +29,7 @@ def test_refused_trail_and_final_state_never_changes(server, receiver):
     refused_signer = detail["signers"][1]
     assert refused_signer["refusal_reason"] == "too expensive" and refused_signer["refused_at"]
     api.idle()
-    assert [r["path"] for r in receiver.requests] == ["/api/workflow/workflowRefused"]
+    assert [r["path"] for r in receiver.received] == ["/api/workflow/workflowRefused"]
 
 
 def test_cancel_sends_no_webhook_and_closes_links(server, receiver):
@@ -39,7 +39,7 @@ def test_cancel_sends_no_webhook_and_closes_links(server, receiver):
     assert api.control("POST", "clock/advance", {"seconds": 3600}).json()["expired"] == []
     assert api.workflow(made["workflow_id"])["events"][-1]["type"] == "cancelled"
     api.idle()
-    assert receiver.requests == [] and api.deliveries() == []
+    assert receiver.received == [] and api.deliveries() == []
 
 
 def test_completed_workflow_does_not_expire(server, receiver):

@@ -52,8 +52,8 @@ def test_refuse_via_json_fires_one_webhook_within_a_second(api, receiver):
     assert wait_until(receiver.ok, timeout=1.0), "no workflowRefused POST within 1 s"
     assert receiver.ok()[0]["at"] - started < 1.0
     api.idle()  # a wrong second delivery would be sent by now
-    assert len(receiver.requests) == 1
-    hit = receiver.requests[0]
+    assert len(receiver.received) == 1
+    hit = receiver.received[0]
     assert hit["path"] == "/api/workflow/workflowRefused"
     org_id = made["workflow"]["organization_id"]
     assert hit["headers"]["organisation_id"] == org_id

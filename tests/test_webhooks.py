@@ -66,7 +66,7 @@ def test_receiver_always_failing_ends_failed_after_schedule(servers, receivers):
     receiver = receivers(default=(500, {}, 0))
     made = refuse_one(api, receiver.url)
     failed = delivery_of(api, made["workflow_id"], "failed")
-    assert len(failed["attempts"]) == len(FAST_RETRIES) == len(receiver.requests)
+    assert len(failed["attempts"]) == len(FAST_RETRIES) == len(receiver.received)
     assert all(a["status_code"] == 500 and a["url"].endswith("/workflowRefused") for a in failed["attempts"])
     assert all(a["at"] and a["duration_ms"] >= 0 for a in failed["attempts"])
     assert "500" in failed["error"]
@@ -81,7 +81,7 @@ def test_410_from_receiver_stops_retries(servers, receivers):
     made = refuse_one(api, receiver.url)
     failed = delivery_of(api, made["workflow_id"], "failed")
     api.idle()  # nothing more is due: a 410 ends the schedule
-    assert len(receiver.requests) == 1 and len(failed["attempts"]) == 1
+    assert len(receiver.received) == 1 and len(failed["attempts"]) == 1
     assert "410" in failed["error"]
 
 
@@ -92,7 +92,7 @@ def test_redirect_is_not_followed_but_retried(servers, receivers):
     made = refuse_one(api, receiver.url)
     delivered = delivery_of(api, made["workflow_id"], "delivered")
     assert [a["status_code"] for a in delivered["attempts"]] == [302, 200]
-    assert elsewhere.requests == []
+    assert elsewhere.received == []
 
 
 def test_retry_after_is_honoured(servers, receivers):
@@ -100,7 +100,7 @@ def test_retry_after_is_honoured(servers, receivers):
     receiver = receivers([(503, {"Retry-After": "1"}, 0)])
     made = refuse_one(api, receiver.url)
     delivery_of(api, made["workflow_id"], "delivered")
-    first, second = receiver.requests
+    first, second = receiver.received
     # The schedule alone would retry after 50 ms.
     assert second["at"] - first["at"] >= 0.95
 
@@ -111,7 +111,7 @@ def test_standard_webhooks_signature_verifies(servers, receivers):
     receiver = receivers()
     made = refuse_one(api, receiver.url)
     assert wait_until(receiver.ok, timeout=2)
-    hit = receiver.requests[0]
+    hit = receiver.received[0]
     headers = {k.lower(): v for k, v in hit["headers"].items()}
     assert headers["organisation_id"] == DEMO_ORG_A["organization_id"]
     payload = Webhook(DEMO_ORG_A["webhook_secret"]).verify(hit["raw"], headers)
@@ -128,7 +128,7 @@ def test_no_signature_headers_without_secret(servers, receivers):
     receiver = receivers()
     refuse_one(api, receiver.url)
     assert wait_until(receiver.ok, timeout=2)
-    assert not {"webhook-id", "webhook-signature"} & {k.lower() for k in receiver.requests[0]["headers"]}
+    assert not {"webhook-id", "webhook-signature"} & {k.lower() for k in receiver.received[0]["headers"]}
 
 
 def test_no_webhook_url_is_recorded_undeliverable(servers):
@@ -171,7 +171,7 @@ def test_pending_delivery_survives_restart(server_process, tmp_path, receivers):
     assert pending["status"] == "pending"
     assert proc.stop(signal.SIGTERM) == 0
     receiver.start()
-    assert receiver.requests == []  # nobody sends while the mock is down
+    assert receiver.received == []  # nobody sends while the mock is down
     api = Api(server_process(db, env=env).url, key=api.key)
     delivered = delivery_of(api, made["workflow_id"], "delivered")
     assert delivered["event_id"] == pending["event_id"]

@@ -20,13 +20,13 @@ def test_a_refusal_lost_to_a_power_cut_never_reaches_the_receiver(tmp_path, serv
             pass  # the process died while answering: expected
         # The seam held the window between "journal written" and "fsync" open, then the machine "lost power".
         assert server.proc.wait(10) == EXIT_STATUS
-        assert receiver.requests == [], "a webhook left for a state the crash then forgot"
+        assert receiver.received == [], "a webhook left for a state the crash then forgot"
 
         again = server_process(db)
         api = Api(again.url, api.key)
         assert api.workflow(made["workflow_id"])["status"] == "in_progress"
         assert api.deliveries() == []
         assert api.control("GET", "idle", timeout=5).status_code == 200
-        assert receiver.requests == []
+        assert receiver.received == []
     finally:
         receiver.stop()

@@ -47,7 +47,7 @@ def test_every_event_delivered_with_one_event_id(server, answers, attempts):
     assert bodies and {b["event_id"] for b in bodies} == {delivery["event_id"]}
     assert delivery["attempts"][-1]["status_code"] == 200
     # One attempt per scripted answer until the first 200, then no more.
-    assert len(delivery["attempts"]) == attempts == len(receiver.requests)
+    assert len(delivery["attempts"]) == attempts == len(receiver.received)
     failures = [a for a in delivery["attempts"][:-1]]
     assert all(a["error"] or a["status_code"] >= 500 for a in failures)
     receiver.stop()
@@ -91,7 +91,7 @@ def test_mock_killed_mid_schedule_delivers_after_restart(server_process, tmp_pat
     for wid in ids:
         delivery = settled(api, wid)
         assert delivery["status"] == "delivered"
-        ok = [b for b in receiver.bodies(status_ok_only=True) if b["workflow_id"] == wid]
+        ok = [r["body"] for r in receiver.ok() if r["body"]["workflow_id"] == wid]
         assert ok and {b["event_id"] for b in ok} == {delivery["event_id"]}
         assert {b["event_id"] for b in receiver.bodies() if b["workflow_id"] == wid} == {delivery["event_id"]}
     receiver.stop()
