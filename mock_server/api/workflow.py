@@ -204,7 +204,7 @@ GET_FILE_ANSWER = ("The file's bytes: a PDF (an upload; a signed file, named <na
                                          "image/png": {"schema": {"type": "string", "format": "binary"}}}}})
 @errors(404)
 def get_file(args):
-    """Download a file (or a built-in default icon/logo) with its Content-Type."""
+    """Download a file (an upload, a signed file, an audit report, or a built-in icon/logo) with its Content-Type."""
     meta, body = services().workflows.file_content(org_id(), str(args["file_id"]))
     return Response(body, mimetype=meta["content_type"],
                     headers={"Content-Disposition": f'inline; filename="{meta["file_name"]}"'})

@@ -17,8 +17,8 @@ blp.before_request(views.control_auth)
 
 CA_PEM_DESCRIPTION = ("The X.509 certificate (PEM) of this instance's test CA, \"sign8-mock Test CA (not trusted)\". "
                       "It issued the certificate of every signature in the signed PDFs; trust it as the only root "
-                      "to validate them. Made at first start beside the database, the same across restarts, and "
-                      "part of the operator's snapshot.")
+                      "to validate them. Made the first time it is needed and kept beside the database (<db>.ca/), the "
+                      "same across restarts, and part of the operator's snapshot.")
 PEM_EXAMPLE = "-----BEGIN CERTIFICATE-----\nMIIBsDCCAVagAwIBAgIQ...\n-----END CERTIFICATE-----\n"
 
 
