@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from ..api.errors import error_responses
 from ..api.schema_base import BaseSchema, ResponseSchema
 from ..domain.errors import NotFound
-from ..messages import CHANNELS, KINDS, NotAnEmail, to_eml
+from ..messages import CHANNELS, KINDS, NotAnEmail
 from ..messages.content import date_words
 from . import views
 
@@ -147,10 +147,7 @@ def inbox():
     thread = [m for m in rows if m["to"] == wanted_to]
     if selected is None and thread:
         selected = thread[0]
-    workflows = {}
-    for m in thread:
-        wf = views.services().store.get("workflows", m["workflow_id"])
-        workflows[m["workflow_id"]] = wf["name"] if wf else m["workflow_id"]
+    workflows = views.services().workflow_names({m["workflow_id"] for m in thread})
     html = render_template("messages.html", recipients=list(recipients.values()), thread=thread, selected=selected,
                            wanted_to=wanted_to, total=len(rows), workflows=workflows, when=_when,
                            relay=_messages().relay.display if _messages().relay else None)
@@ -164,7 +161,7 @@ def message_eml(message_id):
     """Download a captured e-mail as a .eml file (attachments included); an SMS answers 404 (no e-mail form)."""
     m = _message(message_id)
     try:
-        body = to_eml(m, views.services().store)
+        body = views.services().message_eml(m)
     except NotAnEmail as exc:
         raise NotFound(str(exc), code_override="not_an_email") from exc
     return Response(body, mimetype="message/rfc822",
