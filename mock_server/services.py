@@ -15,7 +15,7 @@ from .domain.organizations import Organizations, organization_id_for_key
 from .domain.workflows import Workflows, token_hash
 from .documents.jobs import DocumentJobs
 from .inspection import FaultRules, RequestJournal
-from .messages import Messages
+from .messages import Messages, to_eml
 from .snapshot import SnapshotError, export_state, import_state
 from .storage import open_store, seams
 from .webhooks.dispatcher import Dispatcher
@@ -259,7 +259,7 @@ class Services:
         if not spec.get("status") and not spec.get("delay_ms") and not spec.get("drop"):
             raise ValidationFailed("A fault rule needs at least one of status, delay_ms or drop.",
                                    fields={"status": ["Give status, delay_ms or drop."]})
-        return self.fault_rules.add(spec, None)
+        return self.fault_rules.add(spec, organization_id)
 
     def remove_faults(self, organization_id: str | None, rule_id: str | None = None) -> int:
         """Remove one rule, or every rule (of this organization, or all); return how many went."""
@@ -330,6 +330,19 @@ class Services:
                 "deliveries": self.deliveries(organization_id)["items"][:deliveries],
                 "requests": self.requests.query(organization_id=organization_id, limit=requests),
                 "now": iso(self.clock.now(organization_id)), "offset": self.clock.offset(organization_id)}
+
+    # -- captured messages ------------------------------------------------------------------------------
+    def workflow_names(self, workflow_ids) -> dict[str, str]:
+        """Each workflow's name by id (the id itself for one that is gone)."""
+        names = {}
+        for wid in workflow_ids:
+            wf = self.store.get("workflows", wid)
+            names[wid] = wf["name"] if wf else wid
+        return names
+
+    def message_eml(self, message: dict) -> bytes:
+        """A captured e-mail as an RFC 5322 message, its attachments read from the blobs."""
+        return to_eml(message, self.store)
 
     # -- seeding -------------------------------------------------------------------------------------
     def seed(self, folder) -> dict:
