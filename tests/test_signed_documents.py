@@ -369,3 +369,29 @@ def test_the_readme_validation_example_runs_against_a_live_mock(server, three_pa
     for line, (first, last, _) in zip(lines, PEOPLE):
         assert f"Common Name: {first} {last}" in line and " True " in line, line
     assert lines[-1].endswith("ENTIRE_FILE") and lines[0].endswith("ENTIRE_REVISION")
+
+
+def test_an_smtp_relay_gets_the_completed_emails_once_with_their_attachments(live_server_factory, three_pages):
+    pytest.importorskip("aiosmtpd.controller")
+    from test_messages_relay import Catcher
+
+    catcher = Catcher()
+    try:
+        server = live_server_factory({"smtp_url": catcher.url})
+        api = Api(server.url)
+        made, wf = completed(api, three_pages)
+        items = api.control("GET", "messages", kind="completed").json()["items"]
+        assert len(items) == 3
+        sent = wait_until(lambda: all(api.control("GET", f"messages/{m['message_id']}").json()["relay"]["status"]
+                                      == "sent" for m in items), timeout=30)
+        assert sent, [api.control("GET", f"messages/{m['message_id']}").json()["relay"] for m in items]
+        envelopes = catcher.wait_for(6)  # 3 invitations, then 3 completed e-mails
+        done = [email.message_from_bytes(e.content, policy=email.policy.default) for e in envelopes]
+        done = [m for m in done if m["X-Sign8-Mock-Kind"] == "completed"]
+        assert sorted(m["To"].addresses[0].addr_spec for m in done) == sorted(mail for _, _, mail in PEOPLE)
+        for m in done:
+            names = sorted(p.get_filename() for p in m.iter_attachments())
+            assert names == sorted(["lease-signed.pdf", f"audit-report-{made['workflow_id']}.pdf"])
+            assert all(p.get_content().startswith(b"%PDF") for p in m.iter_attachments())
+    finally:
+        catcher.stop()
