@@ -8,7 +8,8 @@ from pathlib import Path
 from .domain import defaults
 from .domain.clock import iso
 from .domain.pdf import page_count
-from .domain.workflows import event, token_hash
+from .domain.records import (event, file_record, interface_record, signature_record, signer_record,
+                             workflow_record)
 
 FINAL_STAMP = {"completed": "completed_at", "refused": "refused_at", "expired": "expired_at",
                "cancelled": "cancelled_at"}
@@ -57,11 +58,8 @@ def load_scenario(services, path: Path) -> dict:
 
 
 def _interface(spec: dict, org_id: str, now: str) -> dict:
-    return {"interface_id": spec["interface_id"], "organization_id": org_id, "name": spec.get("name"),
-            "primary_color": (spec.get("primary_color") or defaults.DEFAULT_PRIMARY_COLOR).upper(),
-            "icon_file_id": spec.get("icon_file_id") or defaults.DEFAULT_ICON_FILE_ID,
-            "logo_file_id": spec.get("logo_file_id") or defaults.DEFAULT_LOGO_FILE_ID,
-            "created_at": now, "updated_at": now}
+    return interface_record(organization_id=org_id, now=now, interface_id=spec["interface_id"],
+                            **{k: spec.get(k) for k in ("name", "primary_color", "icon_file_id", "logo_file_id")})
 
 
 def _workflow_records(services, base: Path, spec: dict, org_id: str, created_dt) -> dict:
@@ -78,29 +76,27 @@ def _workflow_records(services, base: Path, spec: dict, org_id: str, created_dt)
     file_spec = spec["file"]
     pdf = (base / file_spec["path"]).read_bytes()
     digest = services.store.blobs.put(pdf)
-    file_doc = {"file_id": file_spec["file_id"], "workflow_id": wid, "organization_id": org_id,
-                "file_name": file_spec.get("file_name") or Path(file_spec["path"]).name,
-                "content_type": "application/pdf", "size": len(pdf), "sha256": digest,
-                "page_count": page_count(pdf), "created_at": created}
+    file_doc = file_record(file_id=file_spec["file_id"], workflow_id=wid, organization_id=org_id,
+                           file_name=file_spec.get("file_name") or Path(file_spec["path"]).name, size=len(pdf),
+                           sha256=digest, page_count=page_count(pdf), now=created)
     signers, signatures = [], []
     events = [event("created", created, "seed")]
     if status != "draft":
         events.append(event("started", created, "seed"))
     for i, s in enumerate(spec["signers"]):
         signers.append(_signer(s, wid, org_id, created, acted))
-        signatures.append({"signature_id": s["signature_id"], "organization_id": org_id, "workflow_id": wid,
-                           "file_id": file_spec["file_id"], "signer_id": s["signer_id"], "page": 1,
-                           "x": 72, "y": 600 - 70 * i, "width": 180, "height": 50, "required": True,
-                           "created_at": created})
+        signatures.append(signature_record(signature_id=s["signature_id"], organization_id=org_id, workflow_id=wid,
+                                           file_id=file_spec["file_id"], signer_id=s["signer_id"], page=1,
+                                           x=72, y=600 - 70 * i, width=180, height=50, now=created))
         if s.get("status") in ("signed", "refused"):
             events.append(event(f"signer_{s['status']}", acted, f"signer:{s['signer_id']}"))
     if status in FINAL_STAMP:
         events.append(event(status, acted, "seed"))
-    wf = {"workflow_id": wid, "organization_id": org_id, "name": spec["name"], "description": spec.get("description"),
-          "expires_at": iso(expires_dt), "signing_order": spec.get("signing_order", "parallel"),
-          "webhook_url": None, "interface_id": spec.get("interface_id"), "metadata": {"seed": True},
-          "status": status, "created_at": created, "updated_at": acted if status != "draft" else created,
-          "events": events}
+    wf = workflow_record(workflow_id=wid, organization_id=org_id, name=spec["name"], now=created,
+                         expires_at=iso(expires_dt), description=spec.get("description"),
+                         signing_order=spec.get("signing_order"), interface_id=spec.get("interface_id"),
+                         metadata={"seed": True}, status=status, events=events)
+    wf["updated_at"] = acted if status != "draft" else created
     if status != "draft":
         wf["started_at"] = created
     if status in FINAL_STAMP:
@@ -111,12 +107,10 @@ def _workflow_records(services, base: Path, spec: dict, org_id: str, created_dt)
 def _signer(spec: dict, wid: str, org_id: str, created: str, acted: str) -> dict:
     status = spec.get("status", "pending")
     audit = [] if status == "pending" else [{"action": status, "at": acted, "ip": None, "user_agent": "seed"}]
-    return {"signer_id": spec["signer_id"], "workflow_id": wid, "organization_id": org_id, "email": spec["email"],
-            "first_name": spec.get("first_name"), "last_name": spec.get("last_name"), "order": spec.get("order", 1),
-            "language": spec.get("language", "en"), "phone": spec.get("phone"),
-            "signature_type": spec.get("signature_type", defaults.DEFAULT_SIGNATURE_TYPE),
-            "company": spec.get("company"), "job_title": spec.get("job_title"), "status": status,
-            "token": spec["token"], "token_hash": token_hash(spec["token"]),
-            "signed_at": acted if status == "signed" else None,
-            "refused_at": acted if status == "refused" else None,
-            "refusal_reason": spec.get("refusal_reason"), "audit": audit, "created_at": created}
+    return signer_record(signer_id=spec["signer_id"], workflow_id=wid, organization_id=org_id, email=spec["email"],
+                         order=spec.get("order", 1), now=created, token=spec["token"], status=status,
+                         signed_at=acted if status == "signed" else None,
+                         refused_at=acted if status == "refused" else None,
+                         refusal_reason=spec.get("refusal_reason"), audit=audit,
+                         **{k: spec.get(k) for k in ("first_name", "last_name", "language", "phone",
+                                                     "signature_type", "company", "job_title")})

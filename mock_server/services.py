@@ -12,7 +12,8 @@ from .domain.defaults import BUILTIN_FILES, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_F
 from .domain.errors import NotFound, ValidationFailed
 from .domain.lifecycle import Lifecycle
 from .domain.organizations import Organizations, organization_id_for_key
-from .domain.workflows import Workflows, token_hash
+from .domain.records import token_hash
+from .domain.workflows import Workflows
 from .documents.jobs import DocumentJobs
 from .inspection import FaultRules, RequestJournal
 from .messages import Messages, to_eml

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from mock_server.domain.records import workflow_record
+
 from . import AUTH, BENCH, DESCRIPTION, HOST, JSON_SERVER_BIN, JSON_SERVER_DB, SERVER_CPU, free_port, iso_z
 from .machine import pinned
 
@@ -208,11 +210,9 @@ class Harness:
 
     def sign8_record(self, now: float) -> dict:
         """A stored sign8-mock workflow of the bench key's organization, for D's prefill."""
-        return {"workflow_id": str(uuid.uuid4()), "organization_id": self.org_id,
-                "name": "bench", "description": DESCRIPTION, "status": "draft",
-                "signing_order": "parallel", "expires_at": iso_z(now + 30 * 86400),
-                "webhook_url": None, "interface_id": None, "metadata": {},
-                "created_at": iso_z(now), "updated_at": iso_z(now)}
+        # The one definition of a stored workflow, so the prefill is exactly what AddWorkflow stores.
+        return workflow_record(organization_id=self.org_id, name="bench", description=DESCRIPTION,
+                               now=iso_z(now), expires_at=iso_z(now + 30 * 86400))
 
     def add_workflow(self, srv: Server, key_headers=AUTH, **extra) -> dict:
         """One AddWorkflow over HTTP; the stored workflow it answers."""

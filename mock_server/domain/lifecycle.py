@@ -10,7 +10,8 @@ import hmac
 from .clock import iso, parse_iso
 from .defaults import FINAL_STATUSES
 from .errors import AlreadyActed, Gone, InvalidState, NotFound, NotYourTurn
-from .workflows import due_signers, event, token_hash
+from .records import event, token_hash
+from .workflows import due_signers
 
 
 class Lifecycle:

@@ -1,28 +1,15 @@
 """Workflow operations, one method per API operation (AddWorkflow -> add_workflow)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-import uuid
 from datetime import timedelta
 
 from . import defaults
 from .clock import iso
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
-from .pdf import page_count
 from .passwords import hash_password
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def event(kind: str, at: str, actor: str, **details) -> dict:
-    return {"type": kind, "at": at, "actor": actor, **details}
+from .pdf import page_count
+from .records import (annotation_record, event, file_record, interface_record, signature_record, signer_record,
+                      workflow_record)
 
 
 def original_files(store, workflow_id: str) -> list[dict]:
@@ -84,23 +71,11 @@ class Workflows:
             raise ValidationFailed("expires_at must be in the future.", fields={"expires_at": ["Must be in the future."]})
         if data.get("interface_id"):
             self._owned("interfaces", data["interface_id"], org_id, "Interface")
-        wf = {
-            "workflow_id": new_id(),
-            "organization_id": org_id,
-            "name": data["name"],
-            "description": data.get("description"),
-            "expires_at": iso(expires_at),
-            "signing_order": data.get("signing_order") or "parallel",
-            "webhook_url": data.get("webhook_url"),
-            "interface_id": data.get("interface_id"),
-            "metadata": data.get("metadata") or {},
-            "password_protected": bool(data.get("password")),
-            "password_hash": hash_password(data["password"]) if data.get("password") else None,
-            "status": "draft",
-            "created_at": now,
-            "updated_at": now,
-            "events": [event("created", now, "api")],
-        }
+        wf = workflow_record(
+            organization_id=org_id, name=data["name"], now=now, expires_at=iso(expires_at),
+            description=data.get("description"), signing_order=data.get("signing_order"),
+            webhook_url=data.get("webhook_url"), interface_id=data.get("interface_id"), metadata=data.get("metadata"),
+            password_hash=hash_password(data["password"]) if data.get("password") else None)
         with self.store.transaction() as tx:
             tx.put("workflows", wf)
             tx.on_commit(lambda: self.watch_expiry(wf))
@@ -116,18 +91,8 @@ class Workflows:
             return self._commit_file(org_id, workflow_id, file_name, data, pages, digest)
 
     def _commit_file(self, org_id: str, workflow_id: str, file_name: str, data: bytes, pages: int, digest: str) -> dict:
-        doc = {
-            "file_id": new_id(),
-            "workflow_id": workflow_id,
-            "organization_id": org_id,
-            "file_name": file_name,
-            "content_type": "application/pdf",
-            "size": len(data),
-            "sha256": digest,
-            "page_count": pages,
-            "created_at": self.now(org_id),
-            "signed_file_id": None,  # set when the workflow is completed and this file is signed (documents/jobs.py)
-        }
+        doc = file_record(workflow_id=workflow_id, organization_id=org_id, file_name=file_name, size=len(data),
+                          sha256=digest, page_count=pages, now=self.now(org_id))
         with self.store.transaction() as tx:
             self._draft(workflow_id, org_id)
             tx.put("files", doc)
@@ -147,7 +112,6 @@ class Workflows:
 
     # -- AddSigner ------------------------------------------------------------------
     def add_signer(self, org_id: str, data: dict) -> dict:
-        token = secrets.token_urlsafe(32)  # 256 bits
         with self.store.transaction() as tx:
             wf = self._draft(data["workflow_id"], org_id)
             siblings = self.store.by("signers", "workflow_id", wf["workflow_id"])
@@ -160,28 +124,10 @@ class Workflows:
                 # Sequential workflows without an explicit order sign in the order signers were added.
                 order = (max((s["order"] for s in siblings), default=0) + 1) if wf["signing_order"] == "sequential" else 1
             now = self.now(org_id)
-            doc = {
-                "signer_id": new_id(),
-                "workflow_id": wf["workflow_id"],
-                "organization_id": org_id,
-                "email": email,
-                "first_name": data.get("first_name"),
-                "last_name": data.get("last_name"),
-                "order": order,
-                "language": data.get("language") or "en",
-                "phone": data.get("phone"),
-                "signature_type": data.get("signature_type") or defaults.DEFAULT_SIGNATURE_TYPE,
-                "company": data.get("company"),
-                "job_title": data.get("job_title"),
-                "status": "pending",
-                "token": token,
-                "token_hash": token_hash(token),
-                "signed_at": None,
-                "refused_at": None,
-                "refusal_reason": None,
-                "audit": [],
-                "created_at": now,
-            }
+            doc = signer_record(
+                workflow_id=wf["workflow_id"], organization_id=org_id, email=email, order=order, now=now,
+                **{k: data.get(k) for k in ("first_name", "last_name", "language", "phone", "signature_type",
+                                            "company", "job_title")})
             tx.put("signers", doc)
             self._touch(tx, wf["workflow_id"], now)
         return doc
@@ -208,8 +154,7 @@ class Workflows:
                 raise NotFound(f"Signer '{data['signer_id']}' does not exist in workflow '{wf['workflow_id']}'.",
                                code_override="signer_not_found")
             now = self.now(org_id)
-            doc = {"signature_id": new_id(), "organization_id": org_id, **data, "created_at": now}
-            doc.setdefault("required", True)
+            doc = signature_record(organization_id=org_id, now=now, **data)
             tx.put("signatures", doc)
             self._touch(tx, wf["workflow_id"], now)
         return doc
@@ -219,8 +164,7 @@ class Workflows:
             wf = self._draft(data["workflow_id"], org_id)
             self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
             now = self.now(org_id)
-            doc = {"annotation_id": new_id(), "organization_id": org_id, "font_size": 12, "color": "#000000",
-                   **{k: v for k, v in data.items() if v is not None}, "created_at": now}
+            doc = annotation_record(organization_id=org_id, now=now, **data)
             tx.put("annotations", doc)
             self._touch(tx, wf["workflow_id"], now)
         return doc
@@ -243,16 +187,8 @@ class Workflows:
         self._check_image(org_id, data.get("icon_file_id"), "icon_file_id")
         self._check_image(org_id, data.get("logo_file_id"), "logo_file_id")
         now = self.now(org_id)
-        doc = {
-            "interface_id": new_id(),
-            "organization_id": org_id,
-            "name": data.get("name"),
-            "primary_color": (data.get("primary_color") or defaults.DEFAULT_PRIMARY_COLOR).upper(),
-            "icon_file_id": data.get("icon_file_id") or defaults.DEFAULT_ICON_FILE_ID,
-            "logo_file_id": data.get("logo_file_id") or defaults.DEFAULT_LOGO_FILE_ID,
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc = interface_record(organization_id=org_id, now=now, **{k: data.get(k) for k in (
+            "name", "primary_color", "icon_file_id", "logo_file_id")})
         with self.store.transaction() as tx:
             tx.put("interfaces", doc)
         return doc

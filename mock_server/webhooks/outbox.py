@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 
 from ..domain.clock import iso
+from ..domain.records import delivery_record
 
 EVENT_PATHS = {"workflowRefused": "/api/workflow/workflowRefused",
                "workflowExpired": "/api/workflow/workflowExpired"}
@@ -56,21 +56,7 @@ class Outbox:
         return delivery
 
     def new_delivery(self, body: dict, url: str | None) -> dict:
-        return {
-            "delivery_id": str(uuid.uuid4()),
-            "event_id": body["event_id"],
-            "event": body["event"],
-            "workflow_id": body["workflow_id"],
-            "organization_id": body["organization_id"],
-            "url": url,
-            "payload": body,
-            "status": "pending" if url else "undeliverable",
-            "error": None if url else "No webhook_url on the workflow or its organization.",
-            "attempts": [],
-            "next_attempt_at": time.time(),
-            "created_at": iso(self.clock.real_now()),
-            "seq": next(self._seq),
-        }
+        return delivery_record(body=body, url=url, now=iso(self.clock.real_now()), seq=next(self._seq))
 
     def redeliver(self, tx, delivery: dict) -> dict:
         """Queue the same event (same event_id) again, to its current URL."""
