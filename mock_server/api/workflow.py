@@ -76,7 +76,8 @@ def add_file(*_args):
             errs.update(exc.messages)
         if errs:
             raise ValidationFailed("Invalid fields: " + ", ".join(sorted(errs)) + ".", fields=errs)
-        name, content_type, data = upload.filename or "upload.pdf", upload.mimetype, upload.read()
+        # The bytes decide whether it is a PDF (415 otherwise), not the declared content type.
+        name, data = upload.filename or "upload.pdf", upload.read()
     else:
         body = request.get_json(silent=False)
         try:
@@ -87,8 +88,8 @@ def add_file(*_args):
             data = base64.b64decode(parsed["data"], validate=True)
         except (binascii.Error, ValueError):
             raise ValidationFailed("data is not valid base64.", fields={"data": ["Not valid base64."]})
-        name, content_type = parsed["file_name"], parsed["content_type"]
-    return services().workflows.add_file(org_id(), str(parsed["workflow_id"]), name, content_type, data)
+        name = parsed["file_name"]
+    return services().workflows.add_file(org_id(), str(parsed["workflow_id"]), name, data)
 
 
 @blp.route("/AddSigner", methods=["POST"])
