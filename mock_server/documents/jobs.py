@@ -290,13 +290,17 @@ class DocumentJobs:
     @staticmethod
     def _file_record(org_id, workflow_id, name, data: bytes, digest: str, now: str, kind: str,
                      source_file_id=None, page_count=None) -> dict:
+        """A file record as the domain makes them (domain/records.py), marked as produced: kind, source_file_id."""
+        from ..domain.records import file_record
+
         if page_count is None:
             from ..domain.pdf import page_count as count_pages
 
             page_count = count_pages(data)
-        return {"file_id": str(uuid.uuid4()), "workflow_id": workflow_id, "organization_id": org_id,
-                "file_name": name, "content_type": "application/pdf", "size": len(data), "sha256": digest,
-                "page_count": page_count, "created_at": now, "kind": kind, "source_file_id": source_file_id}
+        doc = file_record(workflow_id=workflow_id, organization_id=org_id, file_name=name, size=len(data),
+                          sha256=digest, page_count=page_count, now=now)
+        doc.pop("signed_file_id", None)  # a produced file has no signed version of its own
+        return {**doc, "kind": kind, "source_file_id": source_file_id}
 
     def _record_failure(self, job: dict, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]
