@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import cached_property
 
 from . import __version__
 from .config import PublicAddress, Settings
 from .domain.clock import MockClock, iso
 from .domain.defaults import BUILTIN_FILES, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, WORKFLOW_STATUSES
 from .domain.errors import NotFound, ValidationFailed
+from .domain import codes
+from .domain.journey import Journey, current_step, done_steps, signature_type, steps_for
 from .domain.lifecycle import Lifecycle
 from .domain.organizations import Organizations, organization_id_for_key
 from .domain.records import token_hash
@@ -17,6 +18,7 @@ from .domain.workflows import Workflows
 from .documents.jobs import DocumentJobs
 from .inspection import FaultRules, RequestJournal
 from .messages import Messages, to_eml
+from .rendering import PageRenderer
 from .snapshot import SnapshotError, export_state, import_state
 from .storage import open_store, seams
 from .webhooks.dispatcher import Dispatcher
@@ -50,6 +52,8 @@ class Services:
         self.lifecycle = Lifecycle(self.store, self.clock, self.workflows, emit=self.outbox.enqueue,
                                    messages=self.messages, final_state=self.documents.final_state)
         self.scheduler = Scheduler(self.store, self.clock, self.lifecycle)
+        self.journey = Journey(self.store, self.clock, self.lifecycle, self.messages.record)
+        self.page_renderer = PageRenderer()  # pypdfium2 itself is imported on the first render
         self.requests = RequestJournal()
         self.fault_rules = FaultRules()
         self._load_known_organizations()
@@ -356,23 +360,8 @@ class Services:
 
     # -- the signing journey -------------------------------------------------------------------
     # The page's steps and the JSON actions of /sign/<token>; mock_server/signing only adapts HTTP to these.
-    @cached_property
-    def journey(self):
-        from .domain.journey import Journey
-        return Journey(self.store, self.clock, self.lifecycle, self._record_signer_message)
-
-    @cached_property
-    def page_renderer(self):
-        from .rendering import PageRenderer
-        return PageRenderer()
-
-    def _record_signer_message(self, tx, kind: str, workflow: dict, signer: dict, **details):
-        return self.messages.record(tx, kind, workflow, signer, **details)
-
     def signing_view(self, token: str) -> dict:
         """Everything the signing page shows for this link (raises NotFound for an unknown link)."""
-        from .domain import codes
-        from .domain.journey import current_step, done_steps, signature_type, steps_for
         with self.store.lock:
             signer, wf, files = self.journey.load(token)
             wid = wf["workflow_id"]
