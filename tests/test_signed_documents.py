@@ -12,7 +12,6 @@ import email.policy
 import hashlib
 import io
 import signal
-import time
 
 import pytest
 import requests
