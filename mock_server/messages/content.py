@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 
 from ..domain.clock import parse_iso
+from ..domain.words import date_in_words
 
 LANGUAGES = ("en", "de")
 
@@ -31,12 +32,6 @@ WITH_TYPE = {
            "qualified_signature": "mit einer qualifizierten elektronischen Signatur",
            "advanced_seal": "mit einem fortgeschrittenen elektronischen Siegel",
            "qualified_seal": "mit einem qualifizierten elektronischen Siegel"},
-}
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"],
 }
 
 WORDS = {
@@ -127,9 +122,7 @@ def date_words(value: str | datetime | None, lang: str) -> str:
     if value is None:
         return ""
     dt = parse_iso(value) if isinstance(value, str) else value
-    month = MONTHS[lang][dt.month - 1]
-    day = f"{dt.day}." if lang == "de" else f"{dt.day}"
-    return f"{day} {month} {dt.year}, {dt:%H:%M} UTC"
+    return f"{date_in_words(dt, lang)}, {dt:%H:%M} UTC"
 
 
 def person_name(signer: dict) -> str:

@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 from ..domain.clock import parse_iso
+from ..domain.words import date_in_words
 
 LANGUAGES = ("en", "de")
 
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"],
-}
 
 TEXT = {
     "en": {
@@ -311,9 +306,7 @@ class Words:
         """'28 November 2026' / '28. November 2026'."""
         if not value:
             return ""
-        dt = parse_iso(value)
-        month = MONTHS[self.lang][dt.month - 1]
-        return f"{dt.day}. {month} {dt.year}" if self.lang == "de" else f"{dt.day} {month} {dt.year}"
+        return date_in_words(value, self.lang)
 
     def time(self, value: str | None) -> str:
         return parse_iso(value).strftime("%H:%M") if value else ""
