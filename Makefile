@@ -63,7 +63,7 @@ soak: $(STAMP)
 	SIGN8_CRASH_CYCLES=200 $(BIN)/pytest -q -s tests/reliability/test_crash_safety.py
 
 fuzz: $(STAMP)
-	SIGN8_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -s tests/reliability/test_schemathesis.py
+	SIGN8_FUZZ_EXAMPLES=100 SIGN8_FUZZ_STEPS=60 SIGN8_FUZZ_TIMEOUT=3600 $(BIN)/pytest -q -s tests/reliability/test_schemathesis.py
 
 # Benchmarks against json-server (wrk from Debian, json-server from npm into bench/.node/); see bench/README.md.
 bench: $(STAMP)

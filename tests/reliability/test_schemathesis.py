@@ -65,6 +65,11 @@ def write_config(path: Path) -> None:
         "enabled = true",
         "[phases.stateful]",
         f"max-steps = {STATEFUL_STEPS}",
+        # Chains of valid calls: a link's value (e.g. workflow_id from AddWorkflow) is merged over the
+        # generated body, so a negative case's broken field can be replaced by a valid one and then be
+        # reported as "schema-violating request accepted". Negative data is the other phases' job.
+        "[phases.stateful.generation]",
+        'mode = "positive"',
     ]
     for op_id, (statuses, _why) in BEYOND_SCHEMA.items():
         codes = ", ".join(toml_string(c) for c in ["2xx", "3xx", "401", "403", "404", "409", "429",
