@@ -41,7 +41,9 @@ log = logging.getLogger("sign8_mock.documents")
 TABLE = "document_jobs"
 # Seconds before the 1st, 2nd, ... retry of a failed job; the last one repeats.
 RETRY_DELAYS = (0.5, 2.0, 10.0, 30.0, 120.0, 300.0)
-STOP_TIMEOUT = 3.0  # a job still running then is abandoned: it stays pending and runs at the next start
+# A job still running then is abandoned: its commit fails on the closed store, it stays pending and runs at
+# the next start. Short, because SIGTERM must end the process within 5 s whatever the worker is doing.
+STOP_TIMEOUT = 0.5
 # The worker imports pyHanko and fpdf2 (about a second of CPU and 50 MB) only once documents are likely: a job
 # is pending, or a workflow is in progress (its completion may come any moment); it looks every WARM_UP_POLL
 # seconds, and a job wakes it at once. So cold start and the idle memory of a mock that only stores drafts do
