@@ -5,6 +5,7 @@ import json
 
 from flask import Flask, redirect, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import Rule
 from swagger_ui_bundle import swagger_ui_path
 
 from . import __version__
@@ -27,12 +28,33 @@ class StrictJSONProvider(DefaultJSONProvider):
             raise json.JSONDecodeError("JSON nested too deeply", "", 0) from exc
 
 
+class LazyBuilderRule(Rule):
+    """A URL rule that compiles its URL builders on first use, not when the app is made.
+
+    Werkzeug generates and compiles two builder functions per rule at registration (ast + compile): more than
+    half of create_app for ~60 rules, and nothing needs them to answer /_mock/health (or any API call: only
+    url_for builds URLs). Lazy so that a cold start does not pay for them.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True):
+        attr = "_build_unknown" if append_unknown else "_build"
+
+        def build(rule, *args, **kwargs):
+            real = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            setattr(rule, attr, real)
+            return real(*args, **kwargs)
+
+        return build
+
+
 class MockFlask(Flask):
     """Flask that remembers which hooks and views are plain functions.
 
     Flask asks inspect.iscoroutinefunction about every hook and view on every request; none of
     ours is async, and asking once per function takes a tenth off a GetWorkflow.
     """
+
+    url_rule_class = LazyBuilderRule
 
     def ensure_sync(self, func):
         cache = self.__dict__.setdefault("_sync_funcs", {})
