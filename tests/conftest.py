@@ -151,6 +151,24 @@ def server_process():
         proc.stop(signal.SIGKILL)
 
 
+CHROMIUM = os.environ.get("SIGN8_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying hosts this offline machine cannot reach.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (Playwright's own browser download needs the internet)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium) to get it.")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def make_auth():
     """Return a factory of headers, each with a fresh random API key (a fresh organization)."""

@@ -19,29 +19,12 @@ import requests
 
 from mock_server.samples import sample_pdf
 
-CHROMIUM = os.environ.get("SIGN8_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = Path(os.environ.get("SIGN8_SCREENSHOTS", ROOT / "artifacts" / "journey"))
 README_SHOTS = ROOT / "docs" / "images"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "Harbour-7421"
 FIELD_Y = 470  # points from the top of page 1: high enough that the README's 1100 px crop shows the fields
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium) to get it.",
-                allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 class Org:

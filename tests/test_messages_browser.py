@@ -7,26 +7,10 @@ import pytest
 from conftest import ROOT
 from sign8_flow import SAMPLE_PDF, Api, act
 
-CHROMIUM = os.environ.get("SIGN8_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = os.environ.get("SIGN8_SCREENSHOTS", "/tmp")
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium) to get it.",
-                allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 NO_OVERFLOW = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

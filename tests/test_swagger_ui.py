@@ -2,33 +2,20 @@
 
 Headless Chromium (Debian's, driven by Playwright), the Swagger UI assets served by the mock itself.
 """
-import os
 import secrets
 
 import pytest
 
-CHROMIUM = os.environ.get("SIGN8_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium) to get it.",
-                allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
 
 @pytest.fixture
-def page():
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        tab = browser.new_page()
-        # Everything the page loads must come from the mock (no CDN): fail on any other host.
-        outside = []
-        tab.on("request", lambda req: outside.append(req.url) if not req.url.startswith("http://127.0.0.1") else None)
-        yield tab
-        browser.close()
-        assert not outside, f"/docs fetched from outside the mock: {outside}"
+def page(browser):
+    tab = browser.new_page()
+    # Everything the page loads must come from the mock (no CDN): fail on any other host.
+    outside = []
+    tab.on("request", lambda req: outside.append(req.url) if not req.url.startswith("http://127.0.0.1") else None)
+    yield tab
+    tab.close()
+    assert not outside, f"/docs fetched from outside the mock: {outside}"
 
 
 def test_authorize_then_try_add_workflow(page, live_server):
