@@ -15,7 +15,7 @@ ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null
 BASE ?=
 IMAGE ?= localhost/sign8-mock:latest
 
-.PHONY: run test unit postman node-tools lint-openapi browser-deps bench soak fuzz clean image image-test image-deps dist
+.PHONY: wheel-test run test unit postman node-tools lint-openapi browser-deps bench soak fuzz clean image image-test image-deps dist
 
 $(RUN_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -102,6 +102,10 @@ image-deps:
 $(VENV)/.installed-dist: $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[dist]'
 	touch $@
+
+# The wheel in a fresh venv outside the repo, running the README's pytest example (reaches PyPI for the dependencies).
+wheel-test: $(STAMP)
+	$(BIN)/pytest -q -m registry tests/test_wheel.py
 
 dist: $(VENV)/.installed-dist
 	rm -rf dist
