@@ -170,10 +170,15 @@ class Lifecycle:
     def due_for_expiry(self, organization_id: str | None = None) -> list[dict]:
         """Return the non-final workflows whose expires_at has passed on their organization's clock."""
         due = []
+        now_of: dict = {}  # each organization's clock read once per scan (it runs over every workflow at start)
         for status in ("draft", "in_progress"):
             for wf in self.store.by("workflows", "status", status):
-                if organization_id and wf["organization_id"] != organization_id:
+                org = wf["organization_id"]
+                if organization_id and org != organization_id:
                     continue
-                if parse_iso(wf["expires_at"]) <= self.clock.now(wf["organization_id"]):
+                now = now_of.get(org)
+                if now is None:
+                    now = now_of[org] = self.clock.now(org)
+                if parse_iso(wf["expires_at"]) <= now:
                     due.append(wf)
         return due

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from ..domain.clock import parse_iso
+from ..domain.clock import GLOBAL, parse_iso
 from ..domain.defaults import FINAL_STATUSES
 
 log = logging.getLogger("sign8_mock.scheduler")
@@ -21,6 +21,7 @@ class Scheduler:
         self.lifecycle = lifecycle
         self._expiring = False
         self._heap: list[tuple[float, str]] = []
+        self._built_with: dict | None = None  # the clock offsets the heap was built with
         self._cond = threading.Condition()
         self._running = False
         self._thread = None
@@ -52,14 +53,23 @@ class Scheduler:
 
     def rebuild(self) -> None:
         """Recompute every due time (after a clock change)."""
+        # What clock.real_time_of computes, with each organization's offset read once per scan (not once per
+        # workflow, under the clock's lock): at start-up this scan runs before the first request is answered.
+        offsets = self.clock.offsets()
+        built_with = dict(offsets)
+        shift: dict = {}
         entries = []
         for status in ("draft", "in_progress"):
             for wf in self.store.by("workflows", "status", status):
-                due = self.clock.real_time_of(parse_iso(wf["expires_at"]), wf["organization_id"])
-                entries.append((due, wf["workflow_id"]))
+                org = wf["organization_id"]
+                off = shift.get(org)
+                if off is None:
+                    off = shift[org] = offsets.get(GLOBAL, 0.0) + (offsets.get(org, 0.0) if org else 0.0)
+                entries.append((parse_iso(wf["expires_at"]).timestamp() - off, wf["workflow_id"]))
         heapq.heapify(entries)
         with self._cond:
             self._heap = entries
+            self._built_with = built_with
             self._cond.notify_all()
 
     def expire_due_now(self, organization_id: str | None = None) -> list[dict]:
@@ -69,7 +79,10 @@ class Scheduler:
             result = self.lifecycle.expire(wf["workflow_id"], actor="clock")
             if result is not None:
                 expired.append(result)
-        self.rebuild()
+        # The heap already holds every due time when nothing expired and no clock moved since it was built
+        # (changes reach it through watch()): at start, right after start()'s rebuild, skip a second full scan.
+        if expired or self.clock.offsets() != self._built_with:
+            self.rebuild()
         return expired
 
     def _loop(self) -> None:
