@@ -1,11 +1,13 @@
-"""The sign8-mock command: serve, seed, reset, export, import, routes."""
+"""The sign8-mock command: serve, seed, reset, export, import, check, repair, routes."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
+from typing import NoReturn
 
 from . import __version__
 from .app import create_app
@@ -115,7 +117,7 @@ def check_or_repair(db: str, repair: bool) -> int:
     return 0
 
 
-def serve(settings) -> int:
+def serve(settings) -> NoReturn:
     """Serve until SIGINT/SIGTERM; in-flight requests finish, pending webhooks stay queued."""
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
         print(f"WARNING: binding {settings.host} without --admin-token: anyone who can reach it "
@@ -141,7 +143,11 @@ def serve(settings) -> int:
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=2)
         services.stop()
     print("sign8-mock stopped.", flush=True)
-    return 0
+    sys.stderr.flush()
+    # Everything is durable now (the store is closed and fsynced). Leave without the interpreter's teardown:
+    # a daemon thread still inside a long C call (a request abandoned by the drain, a webhook send) would
+    # hold it for seconds, and SIGTERM must end the process within 5 s.
+    os._exit(0)
 
 
 def banner(services, port: int) -> str:
