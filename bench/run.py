@@ -23,7 +23,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sign8-mock", default=os.environ.get("SIGN8_MOCK", default_exe),
                    help="the sign8-mock executable (default: beside this Python)")
-    p.add_argument("--only", default="ABCDEFGH", help="scenarios to run, e.g. ABE (F runs with D)")
+    p.add_argument("--only", default="ABCDEFGHI", help="scenarios to run, e.g. ABE (F runs with D)")
     p.add_argument("--duration", type=float, default=10, help="A, B, C seconds per run")
     p.add_argument("--d-duration", type=float, default=5, help="D seconds per run")
     p.add_argument("--reps", type=int, default=3)
@@ -34,8 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--g-samples", type=int, default=10)
     p.add_argument("--rt-samples", type=int, default=3)
     p.add_argument("--h-samples", type=int, default=10, help="H: completions per document size")
+    p.add_argument("--i-workflows", type=int, default=50000, help="I: workflows stored (20,000 of them in the journal)")
     p.add_argument("--servers", default="sign8,json",
-                   help="which servers: sign8, json or both (C, G and H are sign8-mock only)")
+                   help="which servers: sign8, json or both (C, G, H and I are sign8-mock only)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 s runs, 1 repetition, sizes 0,2000 (results to bench/.tmp)")
     p.add_argument("--out", default=None, help="results folder (default bench/results)")
@@ -47,23 +48,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     a.sizes = [int(x) for x in a.sizes.split(",")]
     if a.quick:
         a.duration, a.d_duration, a.reps, a.cold_starts = 2, 2, 1, 2
-        a.sizes, a.g_samples, a.rt_samples, a.h_samples = [0, 2000], 3, 1, 3
+        a.sizes, a.g_samples, a.rt_samples, a.h_samples, a.i_workflows = [0, 2000], 3, 1, 3, 5000
     a.only = a.only.upper()
     a.kinds = [k for k in ("sign8", "json") if k in a.servers.split(",")]
     if "sign8" not in a.kinds:
-        a.only = a.only.replace("C", "").replace("G", "").replace("H", "")
+        a.only = a.only.replace("C", "").replace("G", "").replace("H", "").replace("I", "")
     return a
 
 
 def main(argv=None) -> int:
     """Run the benchmark; 0 when it ran (with --strict: and met every target), 1 or 2 if not."""
     a = parse_args(argv)
-    partial = a.quick or a.only != "ABCDEFGH" or a.kinds != ["sign8", "json"]
+    partial = a.quick or a.only != "ABCDEFGHI" or a.kinds != ["sign8", "json"]
     # Only a full run replaces bench/results/; smoke and partial runs go to bench/.tmp/.
     out = Path(a.out) if a.out else (BENCH / ".tmp" / "partial-results" if partial else RESULTS)
     out.mkdir(parents=True, exist_ok=True)
 
-    # Only what the chosen scenarios use (H alone needs neither wrk nor json-server).
+    # Only what the chosen scenarios use (H or I alone needs neither wrk nor json-server).
     missing = [what for what, ok in (
         (f"sign8-mock executable {a.sign8_mock}",
          "sign8" not in a.kinds or os.access(a.sign8_mock, os.X_OK)),

@@ -51,14 +51,16 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
             met_all = False
         rows.append(f"| {sc} | {metric} | {us} | {js} | {rt} | {target} | {met} |")
 
-    for key, label, factor in (("A", "AddWorkflow", 3.0), ("B", "GetWorkflow", 0.75)):
+    # Targets of issue 14 (A >= 4x, B >= 1.3x json-server; ListWorkflows reported beside B).
+    for key, label, factor in (("A", "AddWorkflow", 4.0), ("B", "GetWorkflow", 1.3), ("BL", "ListWorkflows limit 50", None)):
         ours, theirs = R.get(f"{key}_sign8"), R.get(f"{key}_json")
         if not (ours and theirs):
             continue
         r = ratio(ours["ok_rps"], theirs["ok_rps"])
         row(f"{key} {label}, c{a.connections} {a.duration:g} s", f"req/s (median of {a.reps})",
-            fmt(ours["ok_rps"], 0), fmt(theirs["ok_rps"], 0), f"{fmt(r, 2)}x", f">= {factor:g}x json-server",
-            verdict(r, factor, "high", "x"))
+            fmt(ours["ok_rps"], 0), fmt(theirs["ok_rps"], 0), f"{fmt(r, 2)}x",
+            f">= {factor:g}x json-server" if factor else "— (reported; json-server: ?_limit=50)",
+            verdict(r, factor, "high", "x") if factor else "—")
         row(key, "p50 / p99 ms", f"{fmt(ours['p50_ms'], 2)} / {fmt(ours['p99_ms'], 1)}",
             f"{fmt(theirs['p50_ms'], 2)} / {fmt(theirs['p99_ms'], 1)}",
             f"{fmt(ratio(ours['p50_ms'], theirs['p50_ms']), 2)}x (p50)", "—", "—")
@@ -84,12 +86,14 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
                 "<= 1.5x", verdict(g8, 1.5, "low", "x"))
     E8, EJ = R.get("E_sign8"), R.get("E_json")
     if E8 and EJ:
+        r = ratio(E8["median_s"], EJ["median_s"])
         row("E cold start to first 200", f"s (median of {a.cold_starts})", fmt(E8["median_s"], 3),
-            fmt(EJ["median_s"], 3), f"{fmt(ratio(E8['median_s'], EJ['median_s']), 2)}x", "<= 0.3 s",
-            verdict(E8["median_s"], 0.3, "low", " s"))
+            fmt(EJ["median_s"], 3), f"{fmt(r, 2)}x", "<= 0.8x json-server", verdict(r, 0.8, "low", "x"))
         if R.get("E_sign8_nocache"):
+            rn = ratio(R["E_sign8_nocache"]["median_s"], EJ["median_s"])
             row("E", "s, no bytecode cache (PYTHONDONTWRITEBYTECODE=1)",
-                fmt(R["E_sign8_nocache"]["median_s"], 3), "—", "—", "— (info)", "—")
+                fmt(R["E_sign8_nocache"]["median_s"], 3), fmt(EJ["median_s"], 3), f"{fmt(rn, 2)}x",
+                "<= 0.8x json-server", verdict(rn, 0.8, "low", "x"))
         row("E", "idle RSS MB, empty store", fmt((E8["idle_rss_kb"] or 0) / 1024, 0),
             fmt((EJ["idle_rss_kb"] or 0) / 1024, 0), "—", "—", "—")
     F = R.get("F")
@@ -104,10 +108,14 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
         rp, ap = median(G["refuse_ms"]), median(G["advance_ms"])
         rt = G["realtime_s"]
         rtw = None if (not rt or any(x is None for x in rt)) else max(rt)
-        row("G refuse returns -> workflowRefused", f"p50 ms ({len(G['refuse_ms'])} samples)", fmt(rp, 1),
-            "n/a", "—", "<= 100 ms", verdict(rp, 100, "low", " ms"))
-        row("G clock advance returns -> workflowExpired", f"p50 ms ({len(G['advance_ms'])} samples)",
-            fmt(ap, 1), "n/a", "—", "<= 100 ms", verdict(ap, 100, "low", " ms"))
+        # Measured from the call's return; events fire after commit, so no sample may be negative.
+        for label, xs, p50 in (("G refuse returns -> workflowRefused", G["refuse_ms"], rp),
+                               ("G clock advance returns -> workflowExpired", G["advance_ms"], ap)):
+            neg = [x for x in xs if x < 0]
+            row(label, f"p50 ms ({len(xs)} samples, min {fmt(min(xs) if xs else None, 1)})", fmt(p50, 1), "n/a", "—",
+                "<= 100 ms, none negative",
+                f"no: {len(neg)} negative (the webhook arrived before the call returned)" if neg
+                else verdict(p50, 100, "low", " ms"))
         row("G real-time expiry: POST after expires_at", f"s, worst of {len(rt)}",
             fmt(rtw, 3) if rtw is not None else "never (5 s)", "n/a", "—", "<= 1 s",
             verdict(rtw, 1.0, "low", " s"))
@@ -119,6 +127,14 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
             row(f"H last sign returns -> signed_file_id and audit_report_file_id, {pages} page{'s' * (pages != '1')}, "
                 "3 signers", f"p50 s ({len(xs)} samples, worst {fmt(worst, 2)})", fmt(median(xs), 3), "n/a", "—",
                 f"<= {target:g} s", verdict(median(xs), target, "low", " s"))
+    I = R.get("I")
+    if I and I.get("big_s"):
+        big, empty, rss = median(I["big_s"]), median(I["empty_s"]), median(I["big_rss_kb"])
+        row(f"I start-up with {I['workflows']:,} workflows stored ({I['journal_lines']:,} of them in the journal)",
+            f"s to first 200 (median of {len(I['big_s'])}; empty store {fmt(empty, 3)} s, ratio {fmt(ratio(big, empty), 1)}x)",
+            fmt(big, 3), "n/a", "—", "<= 1.0 s", verdict(big, 1.0, "low", " s"))
+        row("I", "RSS MB at the first 200", fmt((rss or 0) / 1024, 0), "n/a", "—", "<= 150 MB",
+            verdict(rss / 1024 if rss else None, 150, "low", " MB"))
     for sc, err in errors.items():
         met_all = False
         row(sc, "error", "—", "—", "—", "—", f"no: {err.splitlines()[0][:160]}")
@@ -158,7 +174,7 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
         "<details><summary>repetitions</summary>",
         "",
     ]
-    for key in ("A_sign8", "A_json", "B_sign8", "B_json"):
+    for key in ("A_sign8", "A_json", "B_sign8", "B_json", "BL_sign8", "BL_json"):
         if key in R:
             lines.append(f"- {key}: req/s {reps_str(R[key]['runs'], 'ok_rps')}; p50 ms "
                          f"{reps_str(R[key]['runs'], 'p50_ms', 2)}; non-2xx {reps_str(R[key]['runs'], 'non2xx')}")
@@ -182,6 +198,10 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
         lines.append(f"- H first completion after start (imports included): {fmt(H.get('first_after_start_s'), 3)} s")
         for m in H["misses"][:5]:
             lines.append(f"- H miss: {m}")
+    if I:
+        lines.append(f"- I start-up s: {' / '.join(fmt(x, 3) for x in I.get('big_s') or [])}; RSS MB "
+                     f"{' / '.join(fmt(x / 1024, 0) for x in I.get('big_rss_kb') or [])}; empty store s "
+                     f"{' / '.join(fmt(x, 3) for x in I.get('empty_s') or [])}")
     if C and C.get("first_error"):
         lines.append(f"- C first error: {C['first_error']}")
     lines += ["", "</details>", ""]
