@@ -52,6 +52,11 @@ class FaultRules:
             self._rules = kept
             return removed
 
+    def any(self) -> bool:
+        """Whether any rule exists (of any organization); lock-free: one read of the list (replaced, not mutated
+        in place, except by match's removal under the lock)."""
+        return bool(self._rules)
+
     def match(self, method: str, path: str, organization_id: str | None) -> dict | None:
         """Return the first rule that fires for this request of this organization, counting the hit."""
         with self._lock:
