@@ -35,6 +35,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from ..domain.clock import iso
+from ..domain.pdf import page_count as count_pages
+from ..domain.records import file_record, is_original
 
 log = logging.getLogger("sign8_mock.documents")
 
@@ -59,11 +61,6 @@ def signed_name(file_name: str) -> str:
 
 def report_name(workflow_id: str) -> str:
     return f"audit-report-{workflow_id}.pdf"
-
-
-def is_original(file_record: dict) -> bool:
-    """A file the API client uploaded (not one the mock produced)."""
-    return file_record.get("kind") in (None, "original")
 
 
 class DocumentJobs:
@@ -292,17 +289,10 @@ class DocumentJobs:
     @staticmethod
     def _file_record(org_id, workflow_id, name, data: bytes, digest: str, now: str, kind: str,
                      source_file_id=None, page_count=None) -> dict:
-        """A file record as the domain makes them (domain/records.py), marked as produced: kind, source_file_id."""
-        from ..domain.records import file_record
-
-        if page_count is None:
-            from ..domain.pdf import page_count as count_pages
-
-            page_count = count_pages(data)
-        doc = file_record(workflow_id=workflow_id, organization_id=org_id, file_name=name, size=len(data),
-                          sha256=digest, page_count=page_count, now=now)
-        doc.pop("signed_file_id", None)  # a produced file has no signed version of its own
-        return {**doc, "kind": kind, "source_file_id": source_file_id}
+        """A produced file's record (kind, source_file_id), as domain/records.py makes every file record."""
+        return file_record(workflow_id=workflow_id, organization_id=org_id, file_name=name, size=len(data),
+                           sha256=digest, page_count=count_pages(data) if page_count is None else page_count,
+                           now=now, kind=kind, source_file_id=source_file_id)
 
     def _record_failure(self, job: dict, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]

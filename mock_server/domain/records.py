@@ -56,8 +56,10 @@ def workflow_record(*, organization_id: str, name: str, now: str, expires_at: st
 
 
 def file_record(*, workflow_id: str, organization_id: str, file_name: str, size: int, sha256: str, page_count: int,
-                now: str, file_id: str | None = None, content_type: str = "application/pdf") -> dict:
-    return {
+                now: str, file_id: str | None = None, content_type: str = "application/pdf",
+                kind: str | None = None, source_file_id: str | None = None) -> dict:
+    """An uploaded file (kind None), or one the mock produced (kind "signed" or "audit_report", from source_file_id)."""
+    doc = {
         "file_id": file_id or new_id(),
         "workflow_id": workflow_id,
         "organization_id": organization_id,
@@ -67,8 +69,17 @@ def file_record(*, workflow_id: str, organization_id: str, file_name: str, size:
         "sha256": sha256,
         "page_count": page_count,
         "created_at": now,
-        "signed_file_id": None,  # set when the workflow is completed and this file is signed (documents/jobs.py)
     }
+    if kind is None:
+        doc["signed_file_id"] = None  # set when the workflow is completed and this file is signed (documents/jobs.py)
+    else:
+        doc.update(kind=kind, source_file_id=source_file_id)
+    return doc
+
+
+def is_original(file: dict) -> bool:
+    """A file the API client uploaded (not one the mock produced)."""
+    return file.get("kind") in (None, "original")
 
 
 def signer_record(*, workflow_id: str, organization_id: str, email: str, order: int, now: str,

@@ -8,13 +8,13 @@ from .clock import iso
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
 from .passwords import hash_password
 from .pdf import page_count
-from .records import (annotation_record, event, file_record, interface_record, signature_record, signer_record,
-                      workflow_record)
+from .records import (annotation_record, event, file_record, interface_record, is_original, signature_record,
+                      signer_record, workflow_record)
 
 
 def original_files(store, workflow_id: str) -> list[dict]:
     """The files uploaded to a workflow, without the PDFs the mock produced (kind "signed", "audit_report")."""
-    return [f for f in store.by("files", "workflow_id", workflow_id) if f.get("kind") in (None, "original")]
+    return [f for f in store.by("files", "workflow_id", workflow_id) if is_original(f)]
 
 
 def due_signers(signers: list[dict], signing_order: str) -> list[dict]:
