@@ -90,10 +90,12 @@ def _body() -> dict:
         raw = request.get_data(cache=True)
     except Exception:  # a body over MAX_CONTENT_LENGTH: the answer already says 413
         return {"body": None, "body_size": request.content_length, "body_truncated": True}
-    text = redact_secrets(raw.decode("utf-8", errors="replace"))
-    truncated = len(text) > BODY_LIMIT
-    return {"body": (text[:BODY_LIMIT] if truncated else text) or None, "body_size": len(raw),
-            "body_truncated": truncated}
+    # Cut first, then redact what is kept: redacting a 27 MB upload only to keep 2 KB of it cost a third of its
+    # request time. A UTF-8 character is at most 4 bytes, so this slice holds at least BODY_LIMIT characters.
+    text = raw[:BODY_LIMIT * 4].decode("utf-8", errors="replace")
+    truncated = len(raw) > BODY_LIMIT * 4 or len(text) > BODY_LIMIT
+    text = redact_secrets(text[:BODY_LIMIT])[:BODY_LIMIT]
+    return {"body": text or None, "body_size": len(raw), "body_truncated": truncated}
 
 
 def redact_secrets(text: str) -> str:
