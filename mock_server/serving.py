@@ -25,10 +25,15 @@ class _Channel(HTTPChannel):
     parser_class = _Parser
 
 
+INBUF_IN_MEMORY = 64 * 1024 * 1024
+
+
 def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **kwargs):
     """Create (bind) a waitress server for app; read the real port back from .effective_port."""
+    # Request bodies up to INBUF_IN_MEMORY stay in memory: waitress would spool anything over 512 KB to a
+    # temporary file and read it back, which doubled the I/O of every PDF upload.
     server = create_server(app, host=host, port=port, threads=threads, ident="sign8-mock",
-                           clear_untrusted_proxy_headers=True, **kwargs)
+                           clear_untrusted_proxy_headers=True, inbuf_overflow=INBUF_IN_MEMORY, **kwargs)
     server.channel_class = _Channel
     return server
 
@@ -40,7 +45,9 @@ class GracefulStop:
     still being received would be cut, and an answered one never flushed to its client.
     """
 
-    DRAIN_SECONDS = 3.0
+    # Requests in flight get this long; the rest of the stop (webhook sender, timer, documents worker, the
+    # store's last snapshot) fits in the remaining second and a half of the 5 s a SIGTERM may take.
+    DRAIN_SECONDS = 3.5
 
     def __init__(self, server):
         self.server = server
