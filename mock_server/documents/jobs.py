@@ -45,7 +45,7 @@ TABLE = "document_jobs"
 RETRY_DELAYS = (0.5, 2.0, 10.0, 30.0, 120.0, 300.0)
 # A job still running then is abandoned: its commit fails on the closed store, it stays pending and runs at
 # the next start. Short, because SIGTERM must end the process within 5 s whatever the worker is doing.
-STOP_TIMEOUT = 0.5
+STOP_TIMEOUT = 0.3
 # The worker imports pyHanko and fpdf2 (about a second of CPU and 50 MB) only once documents are likely: a job
 # is pending, or a workflow is in progress (its completion may come any moment); it looks every WARM_UP_POLL
 # seconds, and a job wakes it at once. So cold start and the idle memory of a mock that only stores drafts do
