@@ -45,10 +45,9 @@ class GracefulStop:
     still being received would be cut, and an answered one never flushed to its client.
     """
 
-    # Requests in flight get this long (a 20 MB upload on a busy 2-core machine needs most of it); the rest of
-    # the stop (webhook sender, timer, documents worker, the store's last snapshot, then os._exit) fits in the
-    # remaining second of the 5 s a SIGTERM may take.
-    DRAIN_SECONDS = 4.0
+    # Requests in flight get this long; the rest of the stop (webhook sender, timer, documents worker, the
+    # store's last snapshot, then os._exit) fits in the remaining time of the 5 s a SIGTERM may take.
+    DRAIN_SECONDS = 3.0
 
     def __init__(self, server):
         self.server = server

@@ -126,11 +126,15 @@ class ServerProcess:
         """Send sig, wait for the exit, and return the exit code (SIGKILL if it will not stop)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout: float = 10.0) -> int:
+        """Wait for the exit without sending anything (a second SIGTERM means "stop now" to the mock)."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
         for reader in self._readers:
             reader.join(timeout=2)
         return self.proc.returncode
