@@ -161,7 +161,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in the main thread while it
+# is open, and pyHanko (the signed-documents tests) calls asyncio.run(), which fails inside a running loop.
+@pytest.fixture(scope="module")
 def browser():
     """Debian's headless Chromium driven by Playwright (Playwright's own browser download needs the internet)."""
     if not os.path.exists(CHROMIUM):
