@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from mock_server.app import create_app
+from sign8_flow import wait_until
 
 API = "/api/workflow"
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so deliveries stay pending
@@ -49,6 +50,10 @@ def make_tenant(client, name: str, pdf: bytes) -> dict:
         ids[label] = {"workflow_id": wf["workflow_id"], "signer": s}
     token = ids["refused"]["signer"]["signing_url"].rsplit("/sign/", 1)[1]
     assert client.post(f"/sign/{token}/refuse", json={}, headers={"Accept": "application/json"}).status_code == 200
+    # The refusal's audit report is made in the background; let it land, or B's own state moves mid-matrix.
+    refused = ids["refused"]["workflow_id"]
+    assert wait_until(lambda: client.get(f"{API}/GetWorkflow", query_string={"workflow_id": refused},
+                                         headers=h).get_json()["audit_report_file_id"], timeout=30)
     ids["organization_id"] = client.get("/_mock/clock", headers=h).get_json()["organization_id"]
     ids["delivery_id"] = client.get("/_mock/webhooks", headers=h).get_json()["items"][0]["delivery_id"]
     assert client.post("/_mock/faults", json={"path": f"/api/workflow/{name}-only", "status": 503},
