@@ -30,21 +30,35 @@ def prefill(services, organization_id: str, count: int) -> None:
                                  "created_at": now, "updated_at": now, "events": []})
 
 
+def add_workflow_ms(client, headers) -> float:
+    started = time.perf_counter()
+    response = client.post("/api/workflow/AddWorkflow", json=BODY, headers=headers)
+    assert response.status_code == 201
+    return (time.perf_counter() - started) * 1000
+
+
 def test_add_workflow_latency_at_10k_stored_is_within_3x_of_empty(tmp_path):
-    app = create_app({"db": str(tmp_path / "db.json")}, start_background=False)
-    services = app.extensions["sign8"]
+    # Two stores side by side, written in turn: a busy machine slows both alike, so only the store's size
+    # can make the ratio grow (measuring one after the other let a load spike between them fail it).
+    empty_app = create_app({"db": str(tmp_path / "empty.json")}, start_background=False)
+    full_app = create_app({"db": str(tmp_path / "full.json")}, start_background=False)
     try:
-        client = app.test_client()
         headers = {"Authorization": "Bearer perf-guard"}
-        median_add_workflow_ms(client, headers, n=30)  # warm-up: imports, first fsyncs
-        empty = median_add_workflow_ms(client, headers)
-        org = client.get("/api/workflow/ListWorkflows", headers=headers).get_json()["items"][0]["organization_id"]
-        prefill(services, org, 10_000)
-        full = median_add_workflow_ms(client, headers)
+        empty_client, full_client = empty_app.test_client(), full_app.test_client()
+        median_add_workflow_ms(empty_client, headers, n=30)  # warm-up: imports, first fsyncs
+        median_add_workflow_ms(full_client, headers, n=30)
+        org = full_client.get("/api/workflow/ListWorkflows", headers=headers).get_json()["items"][0]["organization_id"]
+        prefill(full_app.extensions["sign8"], org, 10_000)
+        empty_ms, full_ms = [], []
+        for _ in range(150):
+            empty_ms.append(add_workflow_ms(empty_client, headers))
+            full_ms.append(add_workflow_ms(full_client, headers))
+        empty, full = statistics.median(empty_ms), statistics.median(full_ms)
         print(f"AddWorkflow p50: {empty:.2f} ms empty, {full:.2f} ms at 10k stored ({full / empty:.2f}x)")
         assert full <= 3 * empty, f"write cost grew with the store: {empty:.2f} ms -> {full:.2f} ms"
     finally:
-        services.stop()
+        empty_app.extensions["sign8"].stop()
+        full_app.extensions["sign8"].stop()
 
 
 def write_big_store(directory, snapshot_n: int, journal_n: int) -> None:
