@@ -1,9 +1,11 @@
 """Regression guard for issue 6: the cost of a write stays flat as the store grows (no absolute timings)."""
+import json
 import statistics
 import time
 import uuid
 
 from mock_server.app import create_app
+from mock_server.domain.records import workflow_record
 
 BODY = {"name": "guard", "description": "a workflow record of a few hundred bytes " * 6}
 
@@ -20,14 +22,11 @@ def median_add_workflow_ms(client, headers, n=150) -> float:
 
 def prefill(services, organization_id: str, count: int) -> None:
     """Store count workflows through the storage layer, not HTTP (as the benchmark's scenario D does)."""
-    now = "2026-01-01T00:00:00.000Z"
     with services.store.transaction() as tx:
         for _ in range(count):
-            tx.put("workflows", {"workflow_id": str(uuid.uuid4()), "organization_id": organization_id,
-                                 "name": "prefill", "description": BODY["description"], "status": "draft",
-                                 "signing_order": "parallel", "expires_at": "2099-01-01T00:00:00.000Z",
-                                 "webhook_url": None, "interface_id": None, "metadata": {},
-                                 "created_at": now, "updated_at": now, "events": []})
+            tx.put("workflows", workflow_record(organization_id=organization_id, name="prefill",
+                                                description=BODY["description"], now="2026-01-01T00:00:00.000Z",
+                                                expires_at="2099-01-01T00:00:00.000Z"))
 
 
 def add_workflow_ms(client, headers) -> float:
@@ -63,10 +62,6 @@ def test_add_workflow_latency_at_10k_stored_is_within_3x_of_empty(tmp_path):
 
 def write_big_store(directory, snapshot_n: int, journal_n: int) -> None:
     """A store as a long-running mock leaves it: a TinyDB snapshot (as compaction writes it) and a journal."""
-    import json
-
-    from mock_server.domain.records import workflow_record
-
     org = str(uuid.uuid4())
 
     def record():
