@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cors-origins", dest="cors_origins",
                        help="comma-separated origins (or *) allowed to call from a browser page; off by default "
                             "(env SIGN8_MOCK_CORS_ORIGINS)")
-    serve.add_argument("--threads", type=int, help="waitress worker threads (env SIGN8_MOCK_THREADS; default 8)")
+    serve.add_argument("--threads", type=int, help="waitress worker threads (env SIGN8_MOCK_THREADS; default 16)")
     serve.add_argument("--smtp-url", dest="smtp_url", type=_smtp_url,
                        help="also send every captured e-mail to smtp://host:port, e.g. Mailpit (env SIGN8_MOCK_SMTP_URL)")
     for name in ("seed", "reset"):
@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     # pypdf warns about every oddity of a malformed upload, which the API already answers with a 422.
     # Set here, in the command, never at import: a user's test process keeps its own logging.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # fpdf2 logs a warning per glyph the font lacks (e.g. CJK in DejaVu): expected in the signed PDFs and reports.
+    logging.getLogger("fpdf").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     command = args.command or "serve"
     if args.command is None:
         args = build_parser().parse_args(["serve"])

@@ -1,10 +1,16 @@
 """The sign8-mock command: routes, seed, reset, export/import round trip, and the serve banner."""
 import json
+import re
+from pathlib import Path
 
+import pytest
 import requests
 
 from sign8_flow import wait_until
 from mock_server.cli import main
+from mock_server.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = "fixtures"
 
@@ -82,3 +88,25 @@ def test_serve_banner_redacts_keys_not_marked_demo(tmp_path, server_process):
     banner = wait_until(lambda: "Private" in proc.output() and proc.output())
     assert "<redacted>" in banner
     assert "private-key-not-for-logs" not in banner
+
+
+def test_the_readme_and_serve_help_give_the_defaults_the_code_has(capsys):
+    """Every `--option` row of the README's settings table names the env variable and the default of Settings."""
+    rows = re.findall(r"^\| `--([a-z-]+)` \| `(SIGN8_MOCK_[A-Z_]+)` \| ([^|]+) \|", (ROOT / "README.md").read_text(), re.M)
+    assert len(rows) >= 10
+    defaults = Settings()
+    checked = 0
+    for option, env, default in rows:
+        attr = option.replace("-", "_")
+        assert env == "SIGN8_MOCK_" + attr.upper()
+        literal = re.fullmatch(r"`([^`<>]+)`", default.strip())
+        if literal:  # a plain value (not "none" or a pattern such as http://<host>:<port>)
+            assert literal.group(1) == str(getattr(defaults, attr)), option
+            checked += 1
+        elif default.strip().startswith("none"):
+            assert getattr(defaults, attr) is None, option
+            checked += 1
+    assert checked >= 8
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    assert f"default {defaults.threads})" in " ".join(capsys.readouterr().out.split())

@@ -132,3 +132,13 @@ def test_snapshot_bodies_are_never_journaled(client, auth):
     entry = _items(client, path="/_mock/snapshot", method="POST")[0]
     assert secret not in str(entry) and "key-journal-must-not-hold" not in str(entry)
     assert entry["body"].startswith("[redacted")
+
+
+def test_secrets_in_the_query_string_are_redacted_like_headers(client, auth):
+    resp = client.get("/api/workflow/GetWorkflow", headers=auth, query_string=[
+        ("workflow_id", "wf-1"), ("api_key", "k-secret"), ("Token", "t-secret"), ("password", "p1"), ("password", "p2")])
+    assert resp.status_code == 422  # GetWorkflow takes workflow_id only; the call is journaled all the same
+    entry = _items(client, path="/api/workflow/GetWorkflow")[0]
+    assert entry["query"] == {"workflow_id": ["wf-1"], "api_key": ["[redacted]"], "Token": ["[redacted]"],
+                              "password": ["[redacted]", "[redacted]"]}
+    assert "secret" not in str(entry) and "p1" not in str(entry["query"])

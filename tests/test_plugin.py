@@ -80,3 +80,29 @@ def test_wait_for_times_out_with_a_clear_message():
             receiver.wait_for("workflowRefused", timeout=0.1)
     finally:
         receiver.stop()
+
+
+LOGGER_LEVELS_AFTER_IMPORT = r"""
+import importlib, json, logging, pkgutil, sys
+import mock_server, mock_server.pytest_plugin
+for module in pkgutil.walk_packages(mock_server.__path__, "mock_server."):
+    if module.name != "mock_server.__main__":  # that one runs the command
+        importlib.import_module(module.name)
+import fpdf, fontTools, pypdf, pyhanko  # the libraries whose loggers the mock quiets in its own command
+loggers = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)}
+print(json.dumps({"root": logging.getLogger().level, "loggers": loggers}))
+"""
+
+
+def test_importing_the_mock_changes_no_logger_level():
+    """A user's test process keeps its own logging: only `sign8-mock serve` quiets noisy libraries."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", LOGGER_LEVELS_AFTER_IMPORT], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    levels = json.loads(out)
+    assert levels["root"] == 30  # logging's own default, WARNING
+    assert {"fpdf", "fontTools", "pypdf"} <= set(levels["loggers"])
+    assert {name: level for name, level in levels["loggers"].items() if level != 0} == {}

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import logging
 import os
 import unicodedata
 from pathlib import Path
-
-# fpdf2 logs a warning per missing glyph (e.g. CJK in DejaVu): expected here, not worth a log line.
-logging.getLogger("fpdf").setLevel(logging.ERROR)
-logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 _FONT_DIRS = [
     os.environ.get("SIGN8_MOCK_FONT_DIR") or "",
