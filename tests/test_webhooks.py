@@ -193,3 +193,19 @@ def test_events_of_one_workflow_are_delivered_in_order(servers, receivers):
     first, second = by_id[first["delivery_id"]], by_id[second["delivery_id"]]
     assert len(first["attempts"]) == 3 and len(second["attempts"]) == 1
     assert second["attempts"][0]["at"] >= first["delivered_at"]
+
+
+def test_idle_waits_for_the_sender_and_is_per_organization(servers, receivers):
+    """/_mock/idle answers 503 busy while a delivery is on its way, 200 once it is delivered; another
+    organization's idle does not wait for it."""
+    server = servers()
+    api, other = Api(server.url), Api(server.url)
+    receiver = receivers(default=(200, {}, 1.5))  # answers each webhook after 1.5 s
+    made = refuse_one(api, receiver.url)
+    assert wait_until(lambda: api.deliveries(workflow_id=made["workflow_id"]))
+    busy = api.control("GET", "idle", timeout=0.2)
+    assert busy.status_code == 503 and busy.json()["error"]["code"] == "busy"
+    assert other.control("GET", "idle", timeout=0.2).status_code == 200
+    api.idle(timeout=10)
+    assert len(receiver.bodies()) == 1
+    assert api.deliveries(workflow_id=made["workflow_id"])[0]["status"] == "delivered"

@@ -203,3 +203,20 @@ def test_a_full_disk_answers_507_changes_nothing_and_recovers(small_disk, server
     again = server_process(db)
     names = {w["name"] for w in Api(again.url, api.key).get("ListWorkflows", limit=200).json()["items"]}
     assert names == acknowledged
+
+
+def test_blob_cleanup_spares_an_upload_in_flight_and_removes_it_once_unreferenced(tmp_path):
+    """Another organization's reset sweeps blobs while an upload sits between "blob written" and "record
+    committed": the pinned blob stays; once the upload's block ends without a record, the next sweep takes it."""
+    store = Store(str(tmp_path / "db.json"), TABLES)
+    try:
+        with store.blob_upload(b"%PDF-1.4 in flight") as in_flight:
+            assert store.remove_unreferenced_blobs() == 0
+            assert store.blobs.get(in_flight) == b"%PDF-1.4 in flight"
+            with store.blob_upload(b"%PDF-1.4 committed") as committed:
+                with store.transaction() as tx:
+                    tx.put("files", {"file_id": "f1", "organization_id": "org", "sha256": committed})
+        assert store.remove_unreferenced_blobs() == 1
+        assert not store.blobs.exists(in_flight) and store.blobs.exists(committed)
+    finally:
+        store.close()
