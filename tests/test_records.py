@@ -12,6 +12,7 @@ import pytest
 from mock_server.app import create_app
 from sign8_flow import wait_until
 from mock_server.domain import records
+from mock_server.pytest_plugin import WebhookReceiver
 from mock_server.seed import seed_folder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +33,15 @@ SHAPES = {
     "deliveries": records.delivery_record(body={"event_id": "e", "event": "workflowRefused", "workflow_id": "w",
                                                 "organization_id": "o"}, url=None, now="t", seq=1),
 }
+REDELIVERY = records.delivery_record(body={"event_id": "e", "event": "workflowRefused", "workflow_id": "w",
+                                           "organization_id": "o"}, url=None, now="t", seq=2, redelivery_of="d")
 PRODUCED_FILE = records.file_record(workflow_id="w", organization_id="o", file_name="f.pdf", size=1, sha256="s",
                                     page_count=1, now="t", kind="signed", source_file_id="f")
 # Fields a record gains after it is built: a workflow's state changes stamp it, the documents worker links its
-# audit report. No other record grows.
+# audit report, the sender stamps a delivery's success. No other record grows.
 LATER_FIELDS = {table: set() for table in SHAPES} | {
-    "workflows": {"started_at", "completed_at", "refused_at", "expired_at", "cancelled_at", "audit_report_file_id"}}
+    "workflows": {"started_at", "completed_at", "refused_at", "expired_at", "cancelled_at", "audit_report_file_id"},
+    "deliveries": {"delivered_at"}}
 
 
 def shape_problems(table: str, row: dict) -> list[str]:
@@ -45,6 +49,8 @@ def shape_problems(table: str, row: dict) -> list[str]:
     shape = SHAPES[table]
     if table == "files" and not records.is_original(row):
         shape = PRODUCED_FILE
+    if table == "deliveries" and "redelivery_of" in row:
+        shape = REDELIVERY
     missing = set(shape) - set(row)
     unknown = set(row) - set(shape) - LATER_FIELDS[table]
     problems = []
@@ -58,13 +64,14 @@ def shape_problems(table: str, row: dict) -> list[str]:
 @pytest.fixture
 def busy_instance(pdf_bytes):
     """An instance with every kind of record: the seed scenario, API calls, a completion (signed files, an audit
-    report, deliveries) and a refusal."""
+    report, deliveries) and a refusal (a delivered webhook and its redelivery)."""
+    receiver = WebhookReceiver()
     app = create_app({"db": ":memory:", "fixtures": str(FIXTURES)})
     svc = app.extensions["sign8"]
     seed_folder(svc, FIXTURES)
     client = app.test_client()
     post = lambda op, body: client.post(f"/api/workflow/{op}", json=body, headers=KEY_A)  # noqa: E731
-    wf = post("AddWorkflow", {"name": "records", "webhook_url": "http://127.0.0.1:9/hook"}).get_json()
+    wf = post("AddWorkflow", {"name": "records", "webhook_url": receiver.url}).get_json()
     f = post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "c.pdf",
                          "data": base64.b64encode(pdf_bytes).decode()}).get_json()
     signer = post("AddSigner", {"workflow_id": wf["workflow_id"], "email": "r@example.com",
@@ -83,15 +90,20 @@ def busy_instance(pdf_bytes):
         if s["workflow_id"] in {w["workflow_id"] for w in in_progress} and s["status"] == "pending":
             assert client.post(f"/sign/{s['token']}/sign", json={}).status_code == 200
     assert wait_until(lambda: {"signed", "audit_report"} <= {f.get("kind") for f in svc.store.all("files")}, timeout=60)
+    delivered = wait_until(lambda: [d for d in svc.store.all("deliveries") if d["status"] == "delivered"])
+    assert delivered
+    svc.redeliver(None, delivered[0]["delivery_id"])
+    assert svc.idle(10)
     yield svc
     svc.stop()
+    receiver.stop()
 
 
 def test_every_stored_record_has_its_builders_shape(busy_instance):
     rows = {table: busy_instance.store.all(table) for table in SHAPES}
     assert {t: len(r) > 0 for t, r in rows.items()} == {t: True for t in SHAPES}, "every table is exercised"
-    kinds = {f.get("kind") for f in rows["files"]}
-    assert {None, "signed", "audit_report"} <= kinds
+    assert {None, "signed", "audit_report"} <= {f.get("kind") for f in rows["files"]}
+    assert {"delivered_at", "redelivery_of"} <= {field for d in rows["deliveries"] for field in d}
     problems = [p for table, table_rows in rows.items() for row in table_rows for p in shape_problems(table, row)]
     assert problems == []
 

@@ -145,9 +145,10 @@ def interface_record(*, organization_id: str, now: str, interface_id: str | None
     }
 
 
-def delivery_record(*, body: dict, url: str | None, now: str, seq: int) -> dict:
-    """One webhook delivery of an event (the event's body, its target URL, no attempts yet)."""
-    return {
+def delivery_record(*, body: dict, url: str | None, now: str, seq: int, redelivery_of: str | None = None) -> dict:
+    """One webhook delivery of an event (the event's body, its target URL, no attempts yet); a redelivery names
+    the delivery it repeats."""
+    doc = {
         "delivery_id": new_id(),
         "event_id": body["event_id"],
         "event": body["event"],
@@ -162,3 +163,6 @@ def delivery_record(*, body: dict, url: str | None, now: str, seq: int) -> dict:
         "created_at": now,
         "seq": seq,
     }
+    if redelivery_of is not None:
+        doc["redelivery_of"] = redelivery_of
+    return doc

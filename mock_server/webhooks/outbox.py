@@ -55,16 +55,16 @@ class Outbox:
         tx.on_commit(lambda: self.on_queued(delivery))
         return delivery
 
-    def new_delivery(self, body: dict, url: str | None) -> dict:
-        return delivery_record(body=body, url=url, now=iso(self.clock.real_now()), seq=next(self._seq))
+    def new_delivery(self, body: dict, url: str | None, redelivery_of: str | None = None) -> dict:
+        return delivery_record(body=body, url=url, now=iso(self.clock.real_now()), seq=next(self._seq),
+                               redelivery_of=redelivery_of)
 
     def redeliver(self, tx, delivery: dict) -> dict:
         """Queue the same event (same event_id) again, to its current URL."""
         org = self.store.get("organizations", delivery["organization_id"]) or {}
         wf = self.store.get("workflows", delivery["workflow_id"]) or {}
         url = event_url(wf.get("webhook_url") or org.get("webhook_url"), delivery["event"]) or delivery["url"]
-        fresh = self.new_delivery(delivery["payload"], url)
-        fresh["redelivery_of"] = delivery["delivery_id"]
+        fresh = self.new_delivery(delivery["payload"], url, redelivery_of=delivery["delivery_id"])
         tx.put("deliveries", fresh)
         tx.on_commit(lambda: self.on_queued(fresh))
         return fresh
