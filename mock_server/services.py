@@ -21,6 +21,7 @@ from .messages import Messages, to_eml
 from .rendering import PageRenderer
 from .snapshot import SnapshotError, export_state, import_state
 from .storage import open_store, seams
+from .webhooks.after_response import AfterResponse
 from .webhooks.dispatcher import Dispatcher
 from .webhooks.outbox import Outbox
 from .webhooks.scheduler import Scheduler
@@ -42,7 +43,10 @@ class Services:
         self.clock = MockClock(offsets={c["scope"]: c["offset_seconds"] for c in self.store.all("clocks")})
         self.organizations = Organizations(self.store, self.clock, settings.auth)
         self.dispatcher = Dispatcher(self.store, settings)
-        self.outbox = Outbox(self.store, self.clock, on_queued=self.dispatcher.wake)
+        # A webhook leaves after the commit that queues it and after the answer to the call that caused it.
+        self.after_response = AfterResponse()
+        self.outbox = Outbox(self.store, self.clock,
+                             on_queued=lambda delivery: self.after_response.call(self.dispatcher.wake, delivery))
         self.messages = Messages(self.store, self.clock, settings, self.address)
         # Signed PDFs and audit reports: a job in the final state's transaction, made by a worker thread.
         self.documents = DocumentJobs(self.store, self.clock, self.messages,

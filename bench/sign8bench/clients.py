@@ -1,7 +1,9 @@
 """The harness's own HTTP parts: a signing-flow API client (C, G) and a webhook receiver (G)."""
 from __future__ import annotations
 
+import json
 import queue
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,6 +68,37 @@ class Receiver:
         self.httpd.server_close()
 
 
+def post_answered_at(url: str, body: dict, headers: dict, timeout: float = 30.0) -> tuple[int, bytes, float]:
+    """POST with a bare socket; return (status, body, perf_counter when the answer's last byte was read).
+
+    G measures from the moment the call returns. requests spends a millisecond or so after the answer has
+    arrived (parsing, building its Response) while the receiver thread in this process may already be
+    stamping the webhook, so G timed the client library, and could come out negative although the mock
+    sends the webhook only after the answer is written. Reading the answer off the socket ends the call
+    when it has arrived."""
+    parts = urlsplit(url)
+    payload = json.dumps(body).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in {**headers, "Host": parts.netloc, "Content-Type": "application/json",
+                                                   "Content-Length": len(payload), "Connection": "close"}.items())
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(f"POST {parts.path} HTTP/1.1\r\n{head}\r\n".encode() + payload)
+        answer = b""
+        while True:
+            chunk = sock.recv(65536)
+            answer += chunk
+            header_end = answer.find(b"\r\n\r\n")
+            if header_end >= 0:
+                lines = answer[:header_end].decode("latin-1").split("\r\n")
+                length = next((int(line.split(":", 1)[1]) for line in lines[1:]
+                               if line.lower().startswith("content-length:")), None)
+                if length is not None and len(answer) >= header_end + 4 + length:
+                    break
+            if not chunk:
+                break
+        answered = time.perf_counter()
+    return int(lines[0].split()[1]), answer[header_end + 4:], answered
+
+
 class Client:
     """The API calls of one signing flow, for one API key."""
 
@@ -81,14 +114,14 @@ class Client:
             raise RuntimeError(f"{name} -> {r.status_code} (wanted {want}): {r.text[:300]}")
         return r.json() if r.content else {}
 
-    def signer_post(self, signing_url: str, action: str, reason: str) -> None:
-        """A signer's sign or refuse on their signing link."""
+    def signer_post(self, signing_url: str, action: str, reason: str) -> float:
+        """A signer's sign or refuse on their signing link; return when its answer arrived (perf_counter)."""
         # The signer's link carries its own token: no API key, as a signer's browser.
         url = self.base + urlsplit(signing_url).path.rstrip("/") + "/" + action
-        r = requests.post(url, json={"reason": reason}, headers={"Accept": "application/json"},
-                          timeout=30)
-        if r.status_code != 200:
-            raise RuntimeError(f"POST .../{action} -> {r.status_code}: {r.text[:300]}")
+        status, body, answered = post_answered_at(url, {"reason": reason}, {"Accept": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"POST .../{action} -> {status}: {body[:300]!r}")
+        return answered
 
     def prepared(self, pdf_b64: str, signers: int = 2, **wf_extra) -> tuple[str, list[dict]]:
         """AddWorkflow, AddFile, AddSigner xN, AddSignature xN, StartWorkflow."""

@@ -18,7 +18,7 @@ import requests
 from mock_server.domain.records import workflow_record
 
 from . import ADD_BODY, AUTH, DESCRIPTION, PDF_100K, PDF_SMALL, iso_z, log, median
-from .clients import Client, Receiver
+from .clients import Client, Receiver, post_answered_at
 from .report import fmt
 from .servers import Harness, Server
 from .wrk import run_wrk, summarize
@@ -262,8 +262,7 @@ def scenario_g(h: Harness, R: dict) -> None:
             for i in range(h.args.g_samples):
                 c = Client(s.base)
                 wid, signers = c.prepared(pdf_b64, signers=1, webhook_url=rcv.url)
-                c.signer_post(signers[0]["signing_url"], "refuse", "bench refusal")
-                t_ret = time.perf_counter()
+                t_ret = c.signer_post(signers[0]["signing_url"], "refuse", "bench refusal")
                 ev = rcv.wait_for("/api/workflow/workflowRefused", wid, 5.0)
                 if ev is None:
                     G["misses"].append(f"no workflowRefused within 5 s for {wid}")
@@ -277,10 +276,10 @@ def scenario_g(h: Harness, R: dict) -> None:
                 c = Client(s.base, key)
                 wid, _ = c.prepared(pdf_b64, signers=1, webhook_url=rcv.url,
                                     expires_at=iso_z(time.time() + 3600))
-                r = c.s.post(f"{s.base}/_mock/clock/advance", json={"seconds": 7200}, timeout=30)
-                t_ret = time.perf_counter()
-                if r.status_code != 200:
-                    G["misses"].append(f"clock advance -> {r.status_code} {r.text[:200]}")
+                status, answer, t_ret = post_answered_at(f"{s.base}/_mock/clock/advance", {"seconds": 7200},
+                                                         {"Authorization": c.s.headers["Authorization"]})
+                if status != 200:
+                    G["misses"].append(f"clock advance -> {status} {answer[:200]!r}")
                     break
                 ev = rcv.wait_for("/api/workflow/workflowExpired", wid, 5.0)
                 if ev is None:

@@ -157,11 +157,12 @@ class Dispatcher:
             self._wake.notify_all()
 
     def idle(self, organization_id: str | None = None) -> bool:
-        """Tell whether nothing (of one organization, or of any) is being sent or durable and due now."""
+        """Tell whether nothing (of one organization, or of any) is being sent or due now."""
         with self._wake:
+            if not self._running:
+                return True  # nothing is sent until start()
             if self._busy and organization_id is None:
                 return False
-            durable = set(self._durable)
             in_flight = set(self._in_flight)
         with self.faults.lock:
             held = self.faults.held()  # waiting for a later event (the reorder fault), not due
@@ -173,7 +174,9 @@ class Dispatcher:
                 continue
             if d["workflow_id"] in in_flight:
                 return False
-            if d["delivery_id"] in durable and d["next_attempt_at"] <= now and d["url"]:
+            # Committed but not yet handed over (its transaction is ending, or the answer to the call that
+            # queued it is being written) counts as due: it is sent in a moment.
+            if d["next_attempt_at"] <= now and d["url"]:
                 return False
         return True
 

@@ -1,7 +1,11 @@
-"""Webhooks leave only for states that are durable: a power cut before the fsync sends nothing (issue 9, point 2)."""
+"""Webhooks leave only for states that are durable (a power cut before the fsync sends nothing), and only
+after the answer to the call that caused them is written (issue 9, point 2)."""
 from __future__ import annotations
 
+import base64
+
 import requests
+from werkzeug.test import EnvironBuilder
 
 from mock_server.storage.seams import ENV, EXIT_STATUS
 from sign8_flow import Api, Receiver, act
@@ -28,5 +32,37 @@ def test_a_refusal_lost_to_a_power_cut_never_reaches_the_receiver(tmp_path, serv
         assert api.deliveries() == []
         assert api.control("GET", "idle", timeout=5).status_code == 200
         assert receiver.received == []
+    finally:
+        receiver.stop()
+
+
+def test_the_webhook_waits_until_the_answer_to_the_refusal_is_written(app, pdf_bytes):
+    """The server's entry point holds the sender's wake-up until the response is closed (waitress closes it
+    once the last byte is handed to the socket)."""
+    svc = app.extensions["sign8"]
+    receiver = Receiver()
+    try:
+        client, key = app.test_client(), {"Authorization": "Bearer after-response"}
+        post = lambda op, body: client.post(f"/api/workflow/{op}", json=body, headers=key).get_json()  # noqa: E731
+        wf = post("AddWorkflow", {"name": "order", "webhook_url": receiver.url})
+        f = post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "c.pdf",
+                             "data": base64.b64encode(pdf_bytes).decode()})
+        signer = post("AddSigner", {"workflow_id": wf["workflow_id"], "email": "o@example.com", "phone": "+4915100000002"})
+        post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": signer["signer_id"],
+                              "page": 1, "x": 10, "y": 10, "width": 100, "height": 30})
+        assert post("StartWorkflow", {"workflow_id": wf["workflow_id"]})["status"] == "in_progress"
+        served = svc.after_response.wrap(app)
+        environ = EnvironBuilder(path=f"/sign/{signer['signing_url'].rsplit('/', 1)[-1]}/refuse", method="POST",
+                                 json={"reason": "no"}, headers={"Accept": "application/json"}).get_environ()
+        statuses = []
+        body = served(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        assert statuses == ["200 OK"]
+        assert client.get("/api/workflow/GetWorkflow", query_string={"workflow_id": wf["workflow_id"]},
+                          headers=key).get_json()["status"] == "refused"
+        # Committed and due, so not idle; but nothing leaves while the answer is still being written.
+        assert svc.idle(0.5) is False and receiver.bodies() == []
+        assert b"refused" in b"".join(body)
+        body.close()
+        assert svc.idle(10) and [b["event"] for b in receiver.bodies()] == ["workflowRefused"]
     finally:
         receiver.stop()
