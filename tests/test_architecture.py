@@ -33,3 +33,13 @@ def test_domain_is_plain_python():
     imports = {m for f in python_files(PACKAGE / "domain")
                for m in re.findall(r"^\s*(?:import|from)\s+(\w+)", f.read_text(), re.M)}
     assert imports.isdisjoint({"flask", "flask_smorest", "werkzeug", "tinydb", "waitress"}), imports
+
+
+def test_the_suite_has_one_live_server_and_one_webhook_receiver():
+    """Tests use the pytest plugin's MockServer and WebhookReceiver; none runs an HTTP server of its own."""
+    tests = [f for f in python_files(PACKAGE.parent / "tests") if f != Path(__file__).resolve()]
+    assert len(tests) > 30
+    own_servers = [f"{f.relative_to(PACKAGE.parent)}:{n}" for f in tests
+                   for n, line in enumerate(f.read_text().splitlines(), 1)
+                   if re.search(r"\b(HTTPServer|ThreadingHTTPServer|socketserver|ServerThread)\b", line)]
+    assert own_servers == []
