@@ -296,6 +296,7 @@ class Services:
         if ca is not None:
             self.documents.install_ca(ca)
         self.documents.wake()  # the snapshot's pending document jobs
+        self.dispatcher.adopt_pending()  # and its pending webhooks (committed by import_state)
         self._save_clock()
         self.scheduler.rebuild()
         self.store.remove_unreferenced_blobs()

@@ -2,6 +2,19 @@
 import pytest
 
 from mock_server.app import create_app
+from mock_server.pytest_plugin import WebhookReceiver
+from conftest import build_workflow
+from sign8_flow import wait_until
+
+KEY = {"Authorization": "Bearer snapshot-webhooks"}
+
+
+def started_workflow(client, key, pdf_bytes, webhook_url) -> dict:
+    """A started workflow with one signer; its signer's token."""
+    made = build_workflow(client, key, pdf_bytes, signers=1, webhook_url=webhook_url)
+    wid = made["workflow"]["workflow_id"]
+    assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wid}, headers=key).status_code == 200
+    return {"workflow_id": wid, "token": made["signers"][0]["signing_url"].rsplit("/", 1)[-1]}
 
 
 def test_a_snapshot_restores_workflows_and_files_in_another_app(client, auth, draft, pdf_bytes):
@@ -43,3 +56,28 @@ def test_a_snapshot_must_be_json(client):
     assert client.post("/_mock/snapshot", data="x", content_type="text/plain").status_code == 415
     resp = client.post("/_mock/snapshot", data="{", content_type="application/json")
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] in ("malformed_json", "bad_request")
+
+
+def test_pending_webhooks_of_an_imported_snapshot_are_sent(pdf_bytes):
+    """A snapshot taken while a receiver was down carries a pending delivery; the mock it is imported into
+    sends it (and /_mock/idle does not wait for it forever)."""
+    down, up = WebhookReceiver(start=False), WebhookReceiver()
+    source = create_app({"db": ":memory:", "webhook_retry_schedule": (0, 3600)})
+    target = create_app({"db": ":memory:"})
+    try:
+        made = started_workflow(source.test_client(), KEY, pdf_bytes, down.url)
+        source_svc = source.extensions["sign8"]
+        assert source.test_client().post(f"/sign/{made['token']}/refuse", json={"reason": "no"}).status_code == 200
+        assert wait_until(lambda: [d for d in source_svc.store.all("deliveries") if d["attempts"]])
+        snapshot = source.test_client().get("/_mock/snapshot").get_json()
+        [pending] = snapshot["tables"]["deliveries"]
+        assert pending["status"] == "pending"
+        pending["url"] = up.url  # the receiver is reachable where the snapshot is restored
+        pending["next_attempt_at"] = 0
+        assert target.test_client().post("/_mock/snapshot", json=snapshot).status_code == 200
+        assert target.extensions["sign8"].idle(10)
+        assert [b["event"] for b in up.bodies()] == ["workflowRefused"]
+    finally:
+        for app in (source, target):
+            app.extensions["sign8"].stop()
+        up.stop()

@@ -4,12 +4,12 @@ benchmark's prefill, tests), the record has the fields its builder gives, and no
 from __future__ import annotations
 
 import ast
-import base64
 from pathlib import Path
 
 import pytest
 
 from mock_server.app import create_app
+from conftest import build_workflow
 from sign8_flow import wait_until
 from mock_server.domain import records
 from mock_server.pytest_plugin import WebhookReceiver
@@ -71,14 +71,8 @@ def busy_instance(pdf_bytes):
     seed_folder(svc, FIXTURES)
     client = app.test_client()
     post = lambda op, body: client.post(f"/api/workflow/{op}", json=body, headers=KEY_A)  # noqa: E731
-    wf = post("AddWorkflow", {"name": "records", "webhook_url": receiver.url}).get_json()
-    f = post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "c.pdf",
-                         "data": base64.b64encode(pdf_bytes).decode()}).get_json()
-    signer = post("AddSigner", {"workflow_id": wf["workflow_id"], "email": "r@example.com",
-                                  "phone": "+4915100000001"}).get_json()
-    assert post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"],
-                                 "signer_id": signer["signer_id"], "page": 1, "x": 10, "y": 10, "width": 100,
-                                 "height": 30}).status_code == 201
+    made = build_workflow(client, KEY_A, pdf_bytes, signers=1, webhook_url=receiver.url)
+    wf, f, signer = made["workflow"], made["file"], made["signers"][0]
     assert post("AddAnnotation", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "page": 1, "x": 10,
                                   "y": 200, "text": "Ref. 42"}).status_code == 201
     assert post("AddInterface", {"name": "Brand"}).status_code == 201

@@ -128,7 +128,7 @@ class Dispatcher:
         if self._running:
             return
         self._running = True
-        self._durable.update(d["delivery_id"] for d in self.store.by("deliveries", "status", "pending"))
+        self.adopt_pending()
         # Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter
         # exit, so one receiver that never answers held a SIGTERM for the whole webhook timeout.
         for n in range(self.settings.webhook_workers):
@@ -147,6 +147,13 @@ class Dispatcher:
         for _ in self._workers:
             self._jobs.put(None)
         self._workers.clear()
+
+    def adopt_pending(self) -> None:
+        """Take every pending delivery in the store as durable (at start, and after a committed import)."""
+        with self._wake:
+            self._durable.update(d["delivery_id"] for d in self.store.by("deliveries", "status", "pending"))
+            self._woken = True
+            self._wake.notify_all()
 
     def wake(self, delivery: dict | None = None) -> None:
         """Look for due deliveries now; a delivery passed here has just become durable."""

@@ -2,11 +2,10 @@
 after the answer to the call that caused them is written (issue 9, point 2)."""
 from __future__ import annotations
 
-import base64
-
 import requests
 from werkzeug.test import EnvironBuilder
 
+from conftest import build_workflow
 from mock_server.storage.seams import ENV, EXIT_STATUS
 from sign8_flow import Api, Receiver, act
 
@@ -43,14 +42,10 @@ def test_the_webhook_waits_until_the_answer_to_the_refusal_is_written(app, pdf_b
     receiver = Receiver()
     try:
         client, key = app.test_client(), {"Authorization": "Bearer after-response"}
-        post = lambda op, body: client.post(f"/api/workflow/{op}", json=body, headers=key).get_json()  # noqa: E731
-        wf = post("AddWorkflow", {"name": "order", "webhook_url": receiver.url})
-        f = post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "c.pdf",
-                             "data": base64.b64encode(pdf_bytes).decode()})
-        signer = post("AddSigner", {"workflow_id": wf["workflow_id"], "email": "o@example.com", "phone": "+4915100000002"})
-        post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": signer["signer_id"],
-                              "page": 1, "x": 10, "y": 10, "width": 100, "height": 30})
-        assert post("StartWorkflow", {"workflow_id": wf["workflow_id"]})["status"] == "in_progress"
+        made = build_workflow(client, key, pdf_bytes, signers=1, webhook_url=receiver.url)
+        wf, signer = made["workflow"], made["signers"][0]
+        assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wf["workflow_id"]},
+                           headers=key).status_code == 200
         served = svc.after_response.wrap(app)
         environ = EnvironBuilder(path=f"/sign/{signer['signing_url'].rsplit('/', 1)[-1]}/refuse", method="POST",
                                  json={"reason": "no"}, headers={"Accept": "application/json"}).get_environ()
