@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import queue
 import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,23 +69,37 @@ class Receiver:
         self.httpd.server_close()
 
 
-def post_answered_at(url: str, body: dict, headers: dict, timeout: float = 30.0) -> tuple[int, bytes, float]:
-    """POST with a bare socket; return (status, body, perf_counter when the answer's last byte was read).
+# Linux: the kernel stamps each received segment (SO_TIMESTAMPNS; Python names neither constant).
+SO_TIMESTAMPNS = 35
+TIMESPEC = struct.Struct("@qq")
 
-    G measures from the moment the call returns. requests spends a millisecond or so after the answer has
-    arrived (parsing, building its Response) while the receiver thread in this process may already be
-    stamping the webhook, so G timed the client library, and could come out negative although the mock
-    sends the webhook only after the answer is written. Reading the answer off the socket ends the call
-    when it has arrived."""
+
+def post_answered_at(url: str, body: dict, headers: dict, timeout: float = 30.0) -> tuple[int, bytes, float]:
+    """POST with a bare socket; return (status, body, wall-clock time when the answer's last byte arrived).
+
+    G measures from the moment the call returns. With requests, the figure included the client's own work
+    after the answer had arrived (parsing, building its Response), and in this process the receiver thread
+    could take the GIL first and stamp the webhook meanwhile: G came out negative although the mock sends a
+    webhook only after the answer is written. So the moment is the kernel's receive time of the answer's last
+    segment (time.time() when the kernel gives none)."""
     parts = urlsplit(url)
     payload = json.dumps(body).encode()
     head = "".join(f"{k}: {v}\r\n" for k, v in {**headers, "Host": parts.netloc, "Content-Type": "application/json",
                                                    "Content-Length": len(payload), "Connection": "close"}.items())
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        except OSError:
+            pass
         sock.sendall(f"POST {parts.path} HTTP/1.1\r\n{head}\r\n".encode() + payload)
-        answer = b""
+        answer, answered = b"", None
         while True:
-            chunk = sock.recv(65536)
+            chunk, ancillary, _flags, _addr = sock.recvmsg(65536, socket.CMSG_SPACE(TIMESPEC.size))
+            answered = time.time()
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+                    seconds, nanoseconds = TIMESPEC.unpack_from(data)
+                    answered = seconds + nanoseconds / 1e9
             answer += chunk
             header_end = answer.find(b"\r\n\r\n")
             if header_end >= 0:
@@ -95,7 +110,6 @@ def post_answered_at(url: str, body: dict, headers: dict, timeout: float = 30.0)
                     break
             if not chunk:
                 break
-        answered = time.perf_counter()
     return int(lines[0].split()[1]), answer[header_end + 4:], answered
 
 
@@ -115,7 +129,7 @@ class Client:
         return r.json() if r.content else {}
 
     def signer_post(self, signing_url: str, action: str, reason: str) -> float:
-        """A signer's sign or refuse on their signing link; return when its answer arrived (perf_counter)."""
+        """A signer's sign or refuse on their signing link; return when its answer arrived (wall clock)."""
         # The signer's link carries its own token: no API key, as a signer's browser.
         url = self.base + urlsplit(signing_url).path.rstrip("/") + "/" + action
         status, body, answered = post_answered_at(url, {"reason": reason}, {"Accept": "application/json"})
