@@ -38,6 +38,8 @@ class AfterResponse:
     def wrap(self, wsgi_app):
         """Return wsgi_app with every request's held calls run when its response is closed."""
         def app(environ, start_response):
+            if getattr(self._local, "pending", None):
+                self._release()  # a previous response on this thread was never closed: its calls must not be lost
             self._local.pending = []
             try:
                 body = wsgi_app(environ, start_response)
