@@ -2,6 +2,8 @@
 after the answer to the call that caused them is written (issue 9, point 2)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import requests
 from werkzeug.test import EnvironBuilder
 
@@ -31,6 +33,30 @@ def test_a_refusal_lost_to_a_power_cut_never_reaches_the_receiver(tmp_path, serv
         assert api.deliveries() == []
         assert api.control("GET", "idle", timeout=5).status_code == 200
         assert receiver.received == []
+    finally:
+        receiver.stop()
+
+
+def test_an_expiry_lost_to_a_power_cut_never_reaches_the_receiver(tmp_path, server_process):
+    """The same property where no request holds the wake-up: the scheduler's own thread expires the workflow,
+    so only the outbox's on_commit stands between the journal write and the sender."""
+    db = tmp_path / "db.json"
+    receiver = Receiver()
+    try:
+        server = server_process(db, env={ENV: "deliveries"})
+        api = Api(server.url)
+        soon = (datetime.now(timezone.utc) + timedelta(seconds=1.5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        made = api.started(["a@example.com"], webhook_url=receiver.url, expires_at=soon)
+        # The seam fires when the expiry's delivery is journaled, holds the window open, then "loses power".
+        assert server.proc.wait(15) == EXIT_STATUS, server.output()
+        assert receiver.received == [], "a webhook left for an expiry the crash then forgot"
+
+        again = server_process(db)
+        api = Api(again.url, api.key)
+        # After the restart the expiry happens again, durably this time, and its webhook leaves once.
+        assert receiver.wait_for("workflowExpired", timeout=10)["body"]["workflow_id"] == made["workflow_id"]
+        assert api.control("GET", "idle", timeout=5).status_code == 200
+        assert [b["event"] for b in receiver.bodies()] == ["workflowExpired"]
     finally:
         receiver.stop()
 
