@@ -4,9 +4,14 @@ from __future__ import annotations
 import base64
 import json
 import signal
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+
+from conftest import build_workflow
+from mock_server.app import create_app
+from sign8_flow import wait_until
 
 TIMEOUT = 10
 
@@ -86,3 +91,29 @@ def test_file_bytes_live_beside_the_database_not_inside(server_process, tmp_path
     assert json.loads(db.read_text())  # the snapshot is plain JSON a TinyDB can open
     blobs = [p for p in tmp_path.rglob("*") if p.is_file() and p.read_bytes() == pdf_bytes]
     assert len(blobs) == 1
+
+
+def test_a_workflow_that_expired_while_the_mock_was_down_is_expired_before_start_returns(tmp_path, pdf_bytes):
+    """Expired once, in start(), before the first request can be answered; one workflowExpired is queued."""
+    db, key = str(tmp_path / "db.json"), {"Authorization": "Bearer expired-while-down"}
+    first = create_app({"db": db})
+    client = first.test_client()
+    expiry = datetime.now(timezone.utc) + timedelta(seconds=1)
+    made = build_workflow(client, key, pdf_bytes, signers=1, expires_at=expiry.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                          webhook_url="http://127.0.0.1:9/hooks")
+    wid = made["workflow"]["workflow_id"]
+    assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wid}, headers=key).status_code == 200
+    first.extensions["sign8"].stop()
+    assert wait_until(lambda: datetime.now(timezone.utc) > expiry, timeout=5)
+
+    again = create_app({"db": db}, start_background=False)
+    svc = again.extensions["sign8"]
+    try:
+        svc.start()
+        wf = svc.store.get("workflows", wid)  # at once: no request has been served yet
+        assert wf["status"] == "expired", "start() returned before expiring what fell due while the mock was down"
+        assert [e["type"] for e in wf["events"]].count("expired") == 1
+        events = [d["event"] for d in svc.store.all("deliveries") if d["workflow_id"] == wid]
+        assert events == ["workflowExpired"]
+    finally:
+        svc.stop()

@@ -27,9 +27,15 @@ class Scheduler:
         self._thread = None
 
     def start(self) -> None:
+        """Build the heap, expire at once what fell due while the mock was down, then run the timer."""
         if self._running:
             return
         self.rebuild()
+        # Read off the heap just built instead of scanning every workflow again, and before the timer thread runs,
+        # so each of these expires once, here, before the first request is answered.
+        now = time.time()
+        for _, workflow_id in sorted(entry for entry in self._heap if entry[0] <= now):
+            self.lifecycle.expire(workflow_id, actor="timer")
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="sign8-scheduler", daemon=True)
         self._thread.start()
@@ -80,7 +86,7 @@ class Scheduler:
             if result is not None:
                 expired.append(result)
         # The heap already holds every due time when nothing expired and no clock moved since it was built
-        # (changes reach it through watch()): at start, right after start()'s rebuild, skip a second full scan.
+        # (changes reach it through watch()): then a second full scan would change nothing.
         if expired or self.clock.offsets() != self._built_with:
             self.rebuild()
         return expired
