@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from mock_server.domain.records import workflow_record
+from mock_server.storage.snapshot_file import snapshot_lines
 
 from . import ADD_BODY, AUTH, DESCRIPTION, PDF_100K, PDF_SMALL, iso_z, log, median
 from .clients import Client, Receiver, post_answered_at
@@ -362,17 +363,17 @@ def scenario_h(h: Harness, R: dict) -> None:
 
 
 def write_big_store(datadir: Path, snapshot_n: int, journal_n: int) -> None:
-    """A store as a long-running mock leaves it: snapshot_n workflows in the snapshot (TinyDB JSON, as compaction
-    writes it) and journal_n more in the journal, one AddWorkflow line each (as the API appends them)."""
+    """A store as a long-running mock leaves it: snapshot_n workflows in the snapshot (written by the store's own
+    snapshot writer, as compaction writes it) and journal_n more in the journal, one AddWorkflow line each (as the
+    API appends them)."""
     now = time.time()
     org = str(uuid.uuid4())
 
     def rec():
         return workflow_record(organization_id=org, name="bench", description=DESCRIPTION, now=iso_z(now),
                                expires_at=iso_z(now + 30 * 86400))
-    snap = {"_meta": {"1": {"journal_generation": 0}},
-            "workflows": {str(i): rec() for i in range(1, snapshot_n + 1)}}
-    (datadir / "db.json").write_text(json.dumps(snap, separators=(",", ":")))
+    with open(datadir / "db.json", "w", encoding="utf-8") as fh:
+        fh.writelines(snapshot_lines({"workflows": [rec() for _ in range(snapshot_n)]}, generation=0))
     with open(datadir / "db.json.journal.0", "w") as fh:
         for _ in range(journal_n):
             fh.write(json.dumps({"ops": [["put", "workflows", rec()]]}, separators=(",", ":")) + "\n")

@@ -5,11 +5,11 @@ operation, so a write costs time in proportion to everything stored, and its
 CachingMiddleware can lose acknowledged writes. Here every change is one JSON
 line appended to a journal and fsynced before the caller answers (concurrent
 writers share one fsync: group commit). At start the snapshot (a plain TinyDB
-JSON file, one table per record type) is read in one pass with orjson, not
-through TinyDB's table API, which parses the whole file once per table; the
-journal is replayed into the rows alone and each index is built once at the end.
-Compaction writes a fresh snapshot, still readable by plain TinyDB, by atomic
-rename.
+JSON file, one table per record type, one record per line: snapshot_file.py) is
+read record by record with orjson, not through TinyDB's table API, which parses
+the whole file once per table; the journal is replayed into the rows alone and
+each index is built once at the end. Compaction writes a fresh snapshot, still
+readable by plain TinyDB, by atomic rename.
 
 A transaction applies its changes at once (so the code inside it reads its own
 writes) and keeps an undo log: if the body raises or the journal cannot be
@@ -36,8 +36,8 @@ import orjson
 
 from .blobs import BlobStore, MemoryBlobStore
 from .errors import StorageFull, StoreCorrupt, StoreInUse
+from .snapshot_file import META_TABLE, NotLineLayout, read_records, snapshot_lines
 
-META_TABLE = "_meta"
 log = logging.getLogger("sign8_mock.store")
 
 
@@ -362,9 +362,14 @@ class Store:
             t.reindex()
 
     def _load_snapshot(self) -> None:
-        # The file as plain TinyDB reads it ({table: {doc_id: doc}}), parsed once; orjson first (several times
-        # faster than json), json when orjson refuses what json accepts (NaN, integers beyond 64 bits) and for the
-        # exact place of a real syntax error.
+        # The file as plain TinyDB reads it ({table: {doc_id: doc}}): record by record when it is in the layout
+        # compaction writes, else parsed whole; orjson first (several times faster than json), json when orjson
+        # refuses what json accepts (NaN, integers beyond 64 bits) and for the exact place of a real syntax error.
+        try:
+            if self._load_snapshot_by_line():
+                return
+        except NotLineLayout:
+            self._restart_tables()  # drop what was taken; the whole-document parse below decides
         raw = self.path.read_bytes()
         try:
             try:
@@ -398,6 +403,24 @@ class Store:
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             self._damaged(self.path, "its contents", str(exc) or type(exc).__name__)
             self._restart_tables()
+
+    def _load_snapshot_by_line(self) -> bool:
+        """Load a snapshot in the one-record-per-line layout; False (nothing taken) for any other layout."""
+        with open(self.path, "rb") as fh:
+            try:
+                generation, records = read_records(fh)
+            except NotLineLayout:
+                return False
+            tables, specs, shared = self._tables, self._specs, self._shared
+            for name, doc in records:
+                if name not in tables:
+                    continue
+                key = specs[name].key
+                if not isinstance(doc.get(key), str):
+                    raise NotLineLayout(f"a '{name}' record without a string '{key}'")
+                tables[name].rows[doc[key]] = _share_strings(doc, shared)
+        self._generation = generation
+        return True
 
     def _restart_tables(self) -> None:
         self._tables = {name: _Table(spec) for name, spec in self._specs.items()}
@@ -495,17 +518,10 @@ class Store:
             self._compacting = False
 
     def write_snapshot(self, tables: dict[str, list[dict]], generation: int) -> None:
-        data = {META_TABLE: {"1": {"journal_generation": generation}}}
-        for name, docs in tables.items():
-            data[name] = {str(i): doc for i, doc in enumerate(docs, start=1)}
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            # json.dumps, not json.dump: dump streams through the pure-Python encoder (~5x slower, holding the GIL
-            # for seconds at 50,000 workflows); the bytes written are the same.
-            text = json.dumps(data, separators=(",", ":"))
             with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                del text
+                fh.writelines(snapshot_lines(tables, generation))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
