@@ -28,7 +28,7 @@ import orjson
 
 META_TABLE = "_meta"
 
-_HEADER = re.compile(rb'\{"_meta":\{"1":\{"journal_generation":(\d+)\}\}\n')
+_HEADER = re.compile(re.escape(f'{{"{META_TABLE}":{{"1":{{"journal_generation":'.encode()) + rb'(\d+)\}\}\n')
 _TABLE = re.compile(rb',"([A-Za-z_][A-Za-z0-9_]*)":\{\n')
 _RECORD = re.compile(rb',?"\d+":')
 
@@ -66,7 +66,7 @@ def read_records(fh: BinaryIO) -> tuple[int, Iterable[tuple[str, dict]]]:
 
 def _records(fh: BinaryIO) -> Iterator[tuple[str, dict]]:
     table = None
-    expected = 1
+    first = True
     for line in fh:
         if table is None:
             if line == b"}\n":
@@ -76,7 +76,7 @@ def _records(fh: BinaryIO) -> Iterator[tuple[str, dict]]:
             match = _TABLE.fullmatch(line)
             if match is None:
                 raise NotLineLayout("table line")
-            table, expected = match.group(1).decode("ascii"), 1
+            table, first = match.group(1).decode("ascii"), True
             continue
         if line == b"}\n":
             table = None
@@ -84,14 +84,12 @@ def _records(fh: BinaryIO) -> Iterator[tuple[str, dict]]:
         match = _RECORD.match(line)
         # The first record of a table has no leading comma, every later one has: what makes the whole file one
         # JSON document (the one TinyDB reads), which a hand-edited file might no longer be.
-        if match is None or (line[:1] == b",") != (expected > 1):
+        if match is None or (line[:1] == b",") == first:
             raise NotLineLayout("record line")
         try:
             doc = orjson.loads(line[match.end():])
         except orjson.JSONDecodeError as exc:
             raise NotLineLayout("record") from exc
-        if not isinstance(doc, dict):
-            raise NotLineLayout("record")
-        expected += 1
+        first = False
         yield table, doc
     raise NotLineLayout("no end")

@@ -368,8 +368,8 @@ class Store:
         try:
             if self._load_snapshot_by_line():
                 return
-        except NotLineLayout:
-            self._restart_tables()  # drop what was taken; the whole-document parse below decides
+        except (NotLineLayout, ValueError):
+            self._restart_tables()  # drop what was taken; the whole-document parse below decides and reports
         raw = self.path.read_bytes()
         try:
             try:
@@ -386,14 +386,9 @@ class Store:
                 if name == META_TABLE:
                     meta = table.get("1") or {}
                     self._generation = int(meta.get("journal_generation", 0))
-                elif name in self._tables:
-                    key = self._specs[name].key
-                    rows = self._tables[name].rows
-                    shared = self._shared
+                else:
                     for doc in table.values():
-                        if not isinstance(doc, dict) or not isinstance(doc.get(key), str):
-                            raise ValueError(f"a '{name}' record without a string '{key}'")
-                        rows[doc[key]] = _share_strings(doc, shared)
+                        self._take_snapshot_record(name, doc)
         except json.JSONDecodeError as exc:
             self._damaged(self.path, f"byte {exc.pos} (line {exc.lineno}, column {exc.colno})", exc.msg)
             self._restart_tables()
@@ -411,16 +406,20 @@ class Store:
                 generation, records = read_records(fh)
             except NotLineLayout:
                 return False
-            tables, specs, shared = self._tables, self._specs, self._shared
             for name, doc in records:
-                if name not in tables:
-                    continue
-                key = specs[name].key
-                if not isinstance(doc.get(key), str):
-                    raise NotLineLayout(f"a '{name}' record without a string '{key}'")
-                tables[name].rows[doc[key]] = _share_strings(doc, shared)
+                self._take_snapshot_record(name, doc)
         self._generation = generation
         return True
+
+    def _take_snapshot_record(self, table: str, doc) -> None:
+        """Put one record read from the snapshot into its table (records of unknown tables are skipped)."""
+        t = self._tables.get(table)
+        if t is None:
+            return
+        key = t.spec.key
+        if not isinstance(doc, dict) or not isinstance(doc.get(key), str):
+            raise ValueError(f"a '{table}' record without a string '{key}'")
+        t.rows[doc[key]] = _share_strings(doc, self._shared)
 
     def _restart_tables(self) -> None:
         self._tables = {name: _Table(spec) for name, spec in self._specs.items()}
