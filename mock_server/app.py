@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, redirect, request
+from flask import Flask, Response, current_app, redirect, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import Rule
 from swagger_ui_bundle import swagger_ui_path
@@ -80,6 +80,12 @@ def index():
                                               "health": "/_mock/health"}}
 
 
+def favicon():
+    """The mock's icon, so a browser's tab shows it (and its request is not a 404)."""
+    body = current_app.extensions["sign8"].favicon()
+    return Response(body, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})
+
+
 CORS_ALLOW_HEADERS = "Authorization, X-API-Key, X-Admin-Token, Content-Type, organisation_id, organization_id"
 
 
@@ -149,6 +155,7 @@ def create_app(config: Settings | dict | None = None, start_background: bool = T
     signing.init_app(app)
     control.init_app(app, api, swagger_ui_path)
     app.add_url_rule("/", "index", index, methods=["GET"])
+    app.add_url_rule("/favicon.ico", "favicon", favicon, methods=["GET"])
     if settings.cors_origins:
         enable_cors(app, settings.cors_origins)
     # The dashboard's slash-less alias (the document's path); the same endpoint keeps its blueprint's auth hook.

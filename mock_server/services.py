@@ -7,7 +7,7 @@ import time
 from . import __version__
 from .config import PublicAddress, Settings
 from .domain.clock import MockClock, iso
-from .domain.defaults import BUILTIN_FILES, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, WORKFLOW_STATUSES
+from .domain.defaults import BUILTIN_FILES, favicon_ico, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, WORKFLOW_STATUSES
 from .domain.errors import NotFound, ValidationFailed
 from .domain import codes
 from .domain.journey import Journey, current_step, done_steps, signature_type, steps_for
@@ -132,6 +132,10 @@ class Services:
         return {"status": "ok", "version": __version__,
                 "storage": "memory" if self.store.in_memory else str(self.store.path),
                 "auth": self.settings.auth, "workflows": self.store.count("workflows")}
+
+    def favicon(self) -> bytes:
+        """The mock's icon for a browser's tab (/favicon.ico)."""
+        return favicon_ico()
 
     # -- the clock ------------------------------------------------------------------------
     def clock_view(self, organization_id: str | None, expired: list[dict] | None = None) -> dict:

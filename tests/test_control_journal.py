@@ -2,12 +2,15 @@
 import base64
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from mock_server.app import create_app
 from mock_server.domain.clock import iso
 from mock_server.control.journal import BODY_LIMIT
 from mock_server.inspection import RequestJournal
 from mock_server.domain.organizations import organization_id_for_key
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _items(client, **params):
@@ -36,6 +39,22 @@ def test_the_journal_endpoint_and_static_assets_are_not_journaled(client):
     client.get("/_mock/health")
     paths = [e["path"] for e in _items(client)]
     assert paths == ["/_mock/health"]
+
+
+def test_the_favicon_is_the_mocks_icon_and_not_journaled(client):
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 200
+    assert resp.mimetype == "image/vnd.microsoft.icon"
+    body = resp.get_data()
+    # An ICO header with one 256x256 entry whose image, at offset 22, is the mock's PNG icon.
+    assert body[:6] == b"\x00\x00\x01\x00\x01\x00"
+    assert body[22:] == (ROOT / "mock_server" / "assets" / "default-icon.png").read_bytes()
+    client.get("/_mock/health")
+    assert [e["path"] for e in _items(client)] == ["/_mock/health"]
+
+
+def test_schemathesis_state_is_git_ignored():
+    assert ".schemathesis/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_large_bodies_are_truncated_and_say_so(client, auth, draft, pdf_bytes):

@@ -13,9 +13,9 @@ from ..domain.clock import iso
 BODY_LIMIT = 2048
 REDACTED_HEADERS = {"authorization", "x-api-key", "x-admin-token", "cookie", "set-cookie"}
 REDACTED_QUERY = {"admin_token", "api_key", "apikey", "key", "token", "access_token", "password", "code"}
-# The journal's own endpoint and static assets would only drown the calls an integrator made.
+# The journal's own endpoint, static assets and the browser's favicon request would only drown the calls an integrator made.
 UNJOURNALED_PREFIXES = ("/_mock/static/", "/sign/_static/")
-UNJOURNALED_PATHS = {"/_mock/requests"}
+UNJOURNALED_PATHS = {"/_mock/requests", "/favicon.ico"}
 SECRET_BODY_PATHS = {"/_mock/snapshot"}
 # A workflow password (AddWorkflow, the signing actions) and a one-time code never reach the journal.
 SECRET_BODY_FIELDS = ("password", "code")

@@ -22,6 +22,16 @@ DEFAULT_SIGNATURE_TYPE = "advanced_signature"
 EVENTS = ("workflowRefused", "workflowExpired")
 
 
+def favicon_ico() -> bytes:
+    """The mock's icon as an ICO file: one 256x256 entry whose image is the PNG itself (allowed since Windows Vista)."""
+    import struct
+
+    png = builtin_file_bytes(DEFAULT_ICON_FILE_ID)
+    # ICONDIR (reserved, type 1 = icon, one image), then its ICONDIRENTRY: width and height 0 mean 256,
+    # no palette, 1 plane, 32 bits per pixel, the PNG's size and its offset right after these 22 bytes.
+    return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(png), 22) + png
+
+
 def builtin_file_bytes(file_id: str) -> bytes | None:
     entry = BUILTIN_FILES.get(file_id)
     if entry is None:
