@@ -25,7 +25,7 @@ def test_records_an_api_call_with_secrets_redacted(client, auth):
     assert resp.status_code == 201
     entry = _items(client, path="/api/workflow/AddWorkflow")[0]
     assert entry["method"] == "POST" and entry["status"] == 201 and entry["query"] == {"x": ["1"]}
-    assert entry["headers"]["Authorization"] == "[redacted]" and entry["headers"]["X-Admin-Token"] == "[redacted]"
+    assert entry["headers"]["Authorization"] == "<redacted>" and entry["headers"]["X-Admin-Token"] == "<redacted>"
     assert entry["headers"]["X-Trace"] == "t1"
     assert "Journaled" in entry["body"] and entry["body_truncated"] is False
     assert entry["duration_ms"] >= 0 and entry["time"].endswith("Z")
@@ -106,7 +106,7 @@ def test_signing_links_resolve_the_organization_without_provisioning(app, client
     client.get("/sign/no-such-token", headers={"X-API-Key": "never-seen-key"})
     entry = _items(client)[0]
     assert entry["organization_id"] == organization_id_for_key("never-seen-key")
-    assert entry["headers"]["X-Api-Key"] == "[redacted]"
+    assert entry["headers"]["X-Api-Key"] == "<redacted>"
     assert app.extensions["sign8"].store.count("organizations") == before
 
 
@@ -150,7 +150,7 @@ def test_snapshot_bodies_are_never_journaled(client, auth):
     assert client.post("/_mock/snapshot", json=snapshot).status_code == 200
     entry = _items(client, path="/_mock/snapshot", method="POST")[0]
     assert secret not in str(entry) and "key-journal-must-not-hold" not in str(entry)
-    assert entry["body"].startswith("[redacted")
+    assert entry["body"].startswith("<redacted")
 
 
 def test_secrets_in_the_query_string_are_redacted_like_headers(client, auth):
@@ -158,6 +158,6 @@ def test_secrets_in_the_query_string_are_redacted_like_headers(client, auth):
         ("workflow_id", "wf-1"), ("api_key", "k-secret"), ("Token", "t-secret"), ("password", "p1"), ("password", "p2")])
     assert resp.status_code == 422  # GetWorkflow takes workflow_id only; the call is journaled all the same
     entry = _items(client, path="/api/workflow/GetWorkflow")[0]
-    assert entry["query"] == {"workflow_id": ["wf-1"], "api_key": ["[redacted]"], "Token": ["[redacted]"],
-                              "password": ["[redacted]", "[redacted]"]}
+    assert entry["query"] == {"workflow_id": ["wf-1"], "api_key": ["<redacted>"], "Token": ["<redacted>"],
+                              "password": ["<redacted>", "<redacted>"]}
     assert "secret" not in str(entry) and "p1" not in str(entry["query"])

@@ -79,7 +79,7 @@ def test_password_is_kept_as_a_salted_hash_and_never_returned_or_journaled(api, 
     journal = api.control("GET", "requests").text
     for text in (str(detail), listed, journal, api.control("GET", "snapshot").text):
         assert "Tr0ub4dor" not in text
-    assert '"password": "[redacted]"' in journal or '\\"password\\": \\"[redacted]\\"' in journal
+    assert '"password": "<redacted>"' in journal or '\\"password\\": \\"<redacted>\\"' in journal
 
 
 def test_over_long_password_is_422(api):

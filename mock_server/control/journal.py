@@ -1,7 +1,6 @@
 """Record every request the mock served into the instance's request journal (Flask hooks only)."""
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime, timezone
 
@@ -9,19 +8,13 @@ from flask import current_app, g, request
 
 from ..api.credentials import api_key_of
 from ..domain.clock import iso
+from ..inspection.redaction import REDACTED, REDACTED_HEADERS, is_secret_query, redact_text
 
 BODY_LIMIT = 2048
-REDACTED_HEADERS = {"authorization", "x-api-key", "x-admin-token", "cookie", "set-cookie"}
-REDACTED_QUERY = {"admin_token", "api_key", "apikey", "key", "token", "access_token", "password", "code"}
 # The journal's own endpoint, static assets and the browser's favicon request would only drown the calls an integrator made.
 UNJOURNALED_PREFIXES = ("/_mock/static/", "/sign/_static/")
 UNJOURNALED_PATHS = {"/_mock/requests", "/favicon.ico"}
 SECRET_BODY_PATHS = {"/_mock/snapshot"}
-# A workflow password (AddWorkflow, the signing actions) and a one-time code never reach the journal.
-SECRET_BODY_FIELDS = ("password", "code")
-_SECRET_HINT = re.compile("|".join(SECRET_BODY_FIELDS))
-_SECRET_JSON = re.compile(r'("(?:%s)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]*)' % "|".join(SECRET_BODY_FIELDS))
-_SECRET_FORM = re.compile(r"(^|&)(%s)=[^&]*" % "|".join(SECRET_BODY_FIELDS))
 
 
 def resolve_organization(services) -> str | None:
@@ -58,13 +51,13 @@ def _headers(req) -> dict:
         name = names.get(key)
         if name is None:
             name = names[key] = (key[5:] if key.startswith("HTTP_") else key).replace("_", "-").title()
-        out[name] = "[redacted]" if key in _REDACTED_KEYS else value
+        out[name] = REDACTED if key in _REDACTED_KEYS else value
     return out
 
 
 def _query(req) -> dict:
     """The query string, with the values of secret parameters (tokens, keys) blanked like headers."""
-    return {k: (["[redacted]"] * len(v) if k.lower() in REDACTED_QUERY else v)
+    return {k: ([REDACTED] * len(v) if is_secret_query(k) else v)
             for k, v in req.args.to_dict(flat=False).items()}
 
 
@@ -94,16 +87,8 @@ def _body() -> dict:
     # request time. A UTF-8 character is at most 4 bytes, so this slice holds at least BODY_LIMIT characters.
     text = raw[:BODY_LIMIT * 4].decode("utf-8", errors="replace")
     truncated = len(raw) > BODY_LIMIT * 4 or len(text) > BODY_LIMIT
-    text = redact_secrets(text[:BODY_LIMIT])[:BODY_LIMIT]
+    text = redact_text(text[:BODY_LIMIT])[:BODY_LIMIT]
     return {"body": text or None, "body_size": len(raw), "body_truncated": truncated}
-
-
-def redact_secrets(text: str) -> str:
-    """Blank the values of SECRET_BODY_FIELDS in a JSON or form body (also when malformed or cut short)."""
-    if not text or not _SECRET_HINT.search(text):
-        return text
-    text = _SECRET_JSON.sub(r'\1"[redacted]"', text)
-    return _SECRET_FORM.sub(r"\1\2=[redacted]", text)
 
 
 def _violation(response) -> dict | None:
@@ -156,7 +141,7 @@ def record(response):
 
 
 _NO_BODY = {"body": None, "body_size": 0, "body_truncated": False}
-_SECRET_BODY = {"body": "[redacted: a snapshot holds API keys and webhook secrets]", "body_size": None,
+_SECRET_BODY = {"body": "<redacted: a snapshot holds API keys and webhook secrets>", "body_size": None,
                 "body_truncated": True}
 
 
