@@ -223,7 +223,7 @@ def code(message: dict) -> str:
 
 
 class Sign8Mock:
-    """What the sign8_mock fixture gives a test: url, api_key, session, clock, webhooks, reset()."""
+    """What the sign8_mock fixture gives a test: url, api_key, session, clock, webhooks, reset(), verify()."""
 
     def __init__(self, server: MockServer, receiver: WebhookReceiver):
         self.server = server
@@ -234,6 +234,7 @@ class Sign8Mock:
         self.organization_id = server.services.provision(self.api_key, webhook_url=receiver.url)
         self.webhooks = receiver
         self.webhook_url = receiver.url
+        self.webhook_secret: str | None = None
         self.clock = Clock(self)
         self.messages = CapturedMessages(self)
 
@@ -256,9 +257,30 @@ class Sign8Mock:
         return resp.json()["items"]
 
     def reset(self) -> None:
-        """Forget this organization's records, clock and received webhooks; keep its key and webhook URL."""
+        """Forget this organization's records, clock, settings and received webhooks; keep its key and webhook URL."""
         self.session.post(f"{self.url}/_mock/reset").raise_for_status()
+        # A reset gives the organization its first settings back (no URL, no secret): point it at the receiver again.
+        self.session.patch(f"{self.url}/_mock/organization", json={"webhook_url": self.webhook_url}).raise_for_status()
+        self.webhook_secret = None
         self.webhooks.clear()
+
+    def new_webhook_secret(self) -> str:
+        """Give this organization a new webhook secret: from now on each webhook is signed with it (Standard
+        Webhooks). Return it; verify() checks a received webhook against it."""
+        resp = self.session.post(f"{self.url}/_mock/organization/webhook-secret")
+        resp.raise_for_status()
+        self.webhook_secret = resp.json()["webhook_secret"]
+        return self.webhook_secret
+
+    def verify(self, webhook: dict, secret: str | None = None) -> dict:
+        """Check a received webhook's signature (with secret, default the last new_webhook_secret()) as a receiver
+        would, with the standardwebhooks library; return its payload, or raise WebhookVerificationError."""
+        from standardwebhooks import Webhook
+
+        key = secret or self.webhook_secret
+        if key is None:
+            raise AssertionError("no webhook secret: call new_webhook_secret() (or use the sign8_webhook_secret fixture)")
+        return Webhook(key).verify(webhook["raw"], webhook["headers"])
 
     def idle(self, timeout: float = 5.0) -> None:
         """Wait until the mock has no webhook to send now and no expiry due; then nothing more will arrive by itself."""
@@ -286,3 +308,9 @@ def sign8_mock(sign8_mock_server):
     yield mock
     mock.close()
     receiver.stop()
+
+
+@pytest.fixture
+def sign8_webhook_secret(sign8_mock) -> str:
+    """A new webhook secret for the test's organization: its webhooks are signed; sign8_mock.verify(hit) checks one."""
+    return sign8_mock.new_webhook_secret()

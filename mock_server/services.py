@@ -12,7 +12,7 @@ from .domain.errors import NotFound, ValidationFailed
 from .domain import codes
 from .domain.journey import Journey, current_step, done_steps, signature_type, steps_for
 from .domain.lifecycle import Lifecycle
-from .domain.organizations import Organizations, organization_id_for_key
+from .domain.organizations import Organizations, organization_id_for_key, signing_secrets
 from .domain.records import token_hash
 from .domain.workflows import Workflows
 from .documents.jobs import DocumentJobs
@@ -128,6 +128,39 @@ class Services:
             self.organizations.set_webhook_url(org_id, webhook_url)
         return org_id
 
+    # -- the caller's organization -------------------------------------------------------------
+    def organization_view(self, organization_id: str) -> dict:
+        """What GET /_mock/organization shows: the settings, the clock and what is stored."""
+        org = self.organizations.get(organization_id)
+        if org is None:
+            raise NotFound(f"Organization '{organization_id}' does not exist.", code_override="organization_not_found")
+        with self.store.lock:
+            workflows = self.store.by("workflows", "organization_id", organization_id)
+            files = sum(len(self.store.by("files", "workflow_id", w["workflow_id"])) for w in workflows)
+            messages = len(self.store.by("messages", "organization_id", organization_id))
+        until = org.get("previous_webhook_secret_until")
+        overlapping = len(signing_secrets(org, self.clock.real_now())) > 1
+        return {"organization_id": organization_id, "name": org["name"], "webhook_url": org.get("webhook_url"),
+                "webhook_secret_set": bool(org.get("webhook_secret")),
+                "previous_webhook_secret_until": until if overlapping else None,
+                "known": bool(org.get("known")), "auth": self.settings.auth, "created_at": org.get("created_at"),
+                "clock": {"now": iso(self.clock.now(organization_id)),
+                          "offset_seconds": self.clock.offset(organization_id)},
+                "stored": {"workflows": len(workflows), "files": files, "messages": messages}}
+
+    def update_organization(self, organization_id: str, changes: dict) -> dict:
+        """Set the organization's name and webhook_url (those given)."""
+        self.organizations.update(organization_id, changes)
+        return self.organization_view(organization_id)
+
+    def new_webhook_secret(self, organization_id: str) -> dict:
+        """Make a new webhook secret (returned only here); the previous one keeps signing for a day."""
+        return {"webhook_secret": self.organizations.rotate_secret(organization_id, self.clock.real_now())}
+
+    def remove_webhook_secret(self, organization_id: str) -> None:
+        """Stop signing deliveries (the current and any previous secret are forgotten)."""
+        self.organizations.remove_secret(organization_id)
+
     def health(self) -> dict:
         return {"status": "ok", "version": __version__,
                 "storage": "memory" if self.store.in_memory else str(self.store.path),
@@ -184,10 +217,11 @@ class Services:
                 for r in gone:
                     tx.delete(table, r[key])
                 removed[table] = len(gone)
-            if organization_id is None:
-                for org in self.store.all("organizations"):
-                    if not org.get("known"):
-                        tx.delete("organizations", org["organization_id"])
+            for org in self.store.all("organizations"):
+                if organization_id is None and not org.get("known"):
+                    tx.delete("organizations", org["organization_id"])
+                elif organization_id in (None, org["organization_id"]):
+                    self.organizations.restore(tx, org)  # its name, webhook URL and secret as first made
         self.clock.reset(organization_id)
         self._save_clock()
         self.store.remove_unreferenced_blobs()

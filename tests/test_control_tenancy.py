@@ -83,6 +83,8 @@ def observe(client, tenant: dict) -> dict:
         "messages": client.get("/_mock/messages", headers=h).get_json(),
         "requests": sorted(r["id"] for r in requests_seen),
         "list": client.get(f"{API}/ListWorkflows", headers=h).get_json(),
+        "organization": {k: v for k, v in client.get("/_mock/organization", headers=h).get_json().items()
+                         if k != "clock"},
     }
 
 
@@ -125,6 +127,10 @@ def calls_of(a: dict, b: dict, snapshot_of_a: dict) -> list[tuple[str, str, dict
         ("GET", "/_mock/messages/{message_id}", {"path": {"message_id": b["message_id"]}, "foreign": 1}),
         ("GET", "/_mock/ca.pem", {}),
         ("GET", "/_mock/dashboard", {}),
+        ("GET", "/_mock/organization", {}),
+        ("PATCH", "/_mock/organization", {"json": {"name": "A renamed", "webhook_url": "http://127.0.0.1:9/a"}}),
+        ("POST", "/_mock/organization/webhook-secret", {}),
+        ("DELETE", "/_mock/organization/webhook-secret", {}),
     ]
 
 

@@ -67,6 +67,30 @@ def test_reset_forgets_this_organizations_records_and_webhooks(sign8_mock, pdf_b
     assert sign8_mock.webhooks.wait_for("workflowRefused")["body"]["signer_id"] == signer["signer_id"]
 
 
+def test_the_secret_fixture_signs_webhooks_and_verify_checks_them(sign8_mock, sign8_webhook_secret, pdf_bytes):
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    assert sign8_webhook_secret.startswith("whsec_") and sign8_mock.webhook_secret == sign8_webhook_secret
+    _, signer = _draft(sign8_mock, pdf_bytes)
+    sign8_mock.session.post(signer["signing_url"] + "/refuse", json={}).raise_for_status()
+    hit = sign8_mock.webhooks.wait_for("workflowRefused")
+    assert sign8_mock.verify(hit)["signer_id"] == signer["signer_id"]
+    with pytest.raises(WebhookVerificationError):
+        sign8_mock.verify({**hit, "raw": hit["raw"].replace(b"refused", b"complete")})
+    # A rotation: the next webhook verifies with the old secret and with the new one.
+    new = sign8_mock.new_webhook_secret()
+    _, signer = _draft(sign8_mock, pdf_bytes)
+    sign8_mock.session.post(signer["signing_url"] + "/refuse", json={}).raise_for_status()
+    hit = sign8_mock.webhooks.wait_for("workflowRefused", count=2)
+    assert sign8_mock.verify(hit, sign8_webhook_secret) == sign8_mock.verify(hit, new)
+    # A reset forgets the secret: webhooks go unsigned again.
+    sign8_mock.reset()
+    assert sign8_mock.webhook_secret is None
+    _, signer = _draft(sign8_mock, pdf_bytes)
+    sign8_mock.session.post(signer["signing_url"] + "/refuse", json={}).raise_for_status()
+    assert "webhook-signature" not in {k.lower() for k in sign8_mock.webhooks.wait_for("workflowRefused")["headers"]}
+
+
 def test_requests_lists_this_organizations_violations(sign8_mock):
     sign8_mock.session.post(f"{sign8_mock.url}/api/workflow/AddWorkflow", json={})
     found = sign8_mock.requests(violations="true")

@@ -22,6 +22,7 @@ from marshmallow import fields
 
 from ..domain import defaults
 from ..domain.passwords import MAX_PASSWORD_LENGTH
+from ..domain.text import CONTROL_FREE_PATTERN
 from .schemas import no_control_chars
 
 # -- examples ------------------------------------------------------------------------------
@@ -116,8 +117,6 @@ SCHEMA_FIELD_EXAMPLES = {
     ("UpdateInterfaceArgs", "icon_file_id"): None, ("UpdateInterfaceArgs", "logo_file_id"): None,
 }
 
-# The characters no_control_chars refuses (tab, line feed and carriage return are allowed).
-CONTROL_FREE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 # A subset of what marshmallow's Url(schemes={"http", "https"}, require_tld=False) accepts, lower case.
 HTTP_URL = ("^https?://(([a-z0-9]{1,20}\\.){0,3}[a-z]{2,6}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?"
             "(/[A-Za-z0-9._~-]{0,40}){0,6}$")
@@ -134,7 +133,7 @@ def field_attributes(self, field, **kwargs) -> dict:
         extra["format"] = "uri"  # apispec says "url", which no OpenAPI tool knows
         extra["pattern"] = HTTP_URL
     elif no_control_chars in getattr(field, "validators", ()) and "pattern" not in ret:
-        extra["pattern"] = CONTROL_FREE
+        extra["pattern"] = CONTROL_FREE_PATTERN
     schema_name = type(field.parent).__name__ if field.parent is not None else ""
     name = field.name
     if schema_name == "AddFileJsonArgs" and name == "data":
@@ -180,6 +179,10 @@ MOCK_OPERATION_IDS = {
     ("get", "/_mock/messages/inbox"): "MockMessagesInbox",
     ("get", "/_mock/messages/{message_id}"): "MockGetMessage",
     ("get", "/_mock/messages/{message_id}.eml"): "MockGetMessageEml",
+    ("get", "/_mock/organization"): "MockGetOrganization",
+    ("patch", "/_mock/organization"): "MockUpdateOrganization",
+    ("post", "/_mock/organization/webhook-secret"): "MockNewWebhookSecret",
+    ("delete", "/_mock/organization/webhook-secret"): "MockDeleteWebhookSecret",
 }
 TAGS = [
     {"name": "workflow", "description": "The SIGN8 Workflow API. Every call carries the API key: "
@@ -258,6 +261,7 @@ REQUEST_EXAMPLES = {
     "MockRefuseWorkflow": {"signer_id": EXAMPLE_IDS["signer_id"], "reason": FIELD_EXAMPLES["reason"]},
     "MockAddFault": {"method": "POST", "path": "/api/workflow/AddSigner", "status": 503, "times": 1},
     "MockSetWebhookFaults": {"duplicate_next": 1},
+    "MockUpdateOrganization": {"name": "Acme GmbH", "webhook_url": "https://hooks.example.com/sign8"},
     "MockImportSnapshot": {"format": "sign8-mock-snapshot/1", "tables": {}, "blobs": {}},
     "MockDashboardAdvanceClock": {"seconds": 3600},
     "MockDashboardReset": {"organization_id": EXAMPLE_IDS["organization_id"]},
@@ -507,7 +511,10 @@ EXTRA_SCHEMAS = {
                  "description": "The SMS one-time code (the signing page's last step)."}}},
     "RefusalArgs": {"type": "object", "properties": {"reason": {
         "type": "string", "maxLength": 2000, "nullable": True, "example": FIELD_EXAMPLES["reason"],
-        "description": "Why the signer refuses (sent in workflowRefused)."}}},
+        "pattern": CONTROL_FREE_PATTERN,
+        "description": "Why the signer refuses (sent in workflowRefused). No control characters (CR, LF, NUL...; "
+                       "tab is fine): 422. The signing page's form turns the line breaks of its text box into "
+                       "spaces."}}},
     "WebhookEvent": WEBHOOK_PAYLOAD,
 }
 

@@ -1,7 +1,6 @@
 """Marshmallow schemas of the Workflow API: they validate requests and generate the OpenAPI document."""
 from __future__ import annotations
 
-import re
 from datetime import timezone
 
 from marshmallow import ValidationError, fields, validate
@@ -11,18 +10,16 @@ from .schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat,
 from ..domain.defaults import (DEFAULT_SIGNATURE_TYPE, SIGNATURE_TYPES, SIGNER_STATUSES, SIGNING_ORDERS,
                                WORKFLOW_STATUSES)
 from ..domain.passwords import MAX_PASSWORD_LENGTH
+from ..domain.text import CONTROL_MESSAGE, has_control_characters
 
 HEX_COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Must be a colour in the form #RRGGBB.")
 E164 = validate.Regexp(r"^\+[1-9][0-9]{6,14}$",
                       error="Must be a phone number in E.164 form: +, country code and number, no spaces "
                             "(e.g. +4915112345678).")
 POSITION_NOTE = "PDF points (1/72 inch), measured from the top-left corner of the page."
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def no_control_chars(value: str) -> None:
-    if _CONTROL.search(value):
-        raise ValidationError("Must not contain control characters (such as a null byte).")
+    if has_control_characters(value):
+        raise ValidationError(CONTROL_MESSAGE)
 
 
 def _depth(value, limit: int, level: int = 0) -> int:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from ..domain.errors import UnsupportedMediaType, ValidationFailed
+from ..domain.text import has_control_characters
 from . import schemas as s
 from .credentials import api_key_of
 from .errors import COMMON_ERRORS, error_responses
@@ -70,6 +71,9 @@ def add_file(*_args):
         errs = {}
         if upload is None:
             errs["file"] = ["Missing file part."]
+        elif upload.filename and (has_control_characters(upload.filename) or len(upload.filename) > 255):
+            errs["file"] = ["The file name must be at most 255 characters, without control characters "
+                            "(CR, LF, NUL...)."]
         try:
             parsed = s.WorkflowIdArgs().load(raw)
         except ValidationError as exc:

@@ -1,7 +1,7 @@
 """The /_mock control API, its static assets (Swagger UI), the request journal, fault injection and the dashboard."""
 from flask import send_from_directory
 
-from . import dashboard, documents, faults, journal, messages, views
+from . import dashboard, documents, faults, journal, messages, organization, views
 
 
 def init_app(app, api, swagger_ui_dir) -> None:
@@ -12,6 +12,7 @@ def init_app(app, api, swagger_ui_dir) -> None:
     api.register_blueprint(dashboard.blp)
     api.register_blueprint(messages.blp)
     api.register_blueprint(documents.blp)
+    api.register_blueprint(organization.blp)
 
     # Swagger UI's assets come from the swagger-ui-bundle package: the machines are offline.
     @app.route("/_mock/static/swagger-ui/<path:filename>")

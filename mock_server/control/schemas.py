@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat, StrictInteger
 
-from ..api.schemas import Timestamp
+from ..api.schemas import Timestamp, no_control_chars
 
 
 class HealthSchema(ResponseSchema):
@@ -85,7 +85,7 @@ class DeliveryListSchema(ResponseSchema):
 
 class ForceRefuseArgs(BaseSchema):
     signer_id = fields.UUID()
-    reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    reason = fields.String(validate=[validate.Length(max=2000), no_control_chars], allow_none=True)
 
 
 # -- request journal -----------------------------------------------------------------------
@@ -192,3 +192,54 @@ class SnapshotSchema(ResponseSchema):
 
 class SnapshotImportSchema(ResponseSchema):
     imported = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+# -- the caller's organization ----------------------------------------------------------------------
+class OrganizationClockSchema(ResponseSchema):
+    now = Timestamp(required=True, metadata={"description": "The organization's mock time."})
+    offset_seconds = fields.Float(required=True, metadata={"example": 0.0})
+
+
+class StoredCountsSchema(ResponseSchema):
+    workflows = fields.Integer(required=True, metadata={"example": 3})
+    files = fields.Integer(required=True, metadata={"example": 3, "description": "Uploads and produced PDFs."})
+    messages = fields.Integer(required=True, metadata={"example": 6, "description": "Captured e-mails and SMS."})
+
+
+class OrganizationSchema(ResponseSchema):
+    organization_id = fields.String(required=True)
+    name = fields.String(required=True, metadata={
+        "description": "Shown to signers (e-mails, signing page). A key the mock provisioned starts as "
+                       "'Organization for key <first characters>…'.", "example": "Acme GmbH"})
+    webhook_url = fields.String(allow_none=True, metadata={
+        "description": "Where webhooks go (each event's path is appended), unless a workflow names its own.",
+        "example": "https://hooks.example.com/sign8"})
+    webhook_secret_set = fields.Boolean(required=True, metadata={
+        "description": "Whether deliveries are signed (Standard Webhooks). The secret itself is shown only once, "
+                       "by POST /_mock/organization/webhook-secret.", "example": True})
+    previous_webhook_secret_until = Timestamp(allow_none=True, metadata={
+        "description": "After a rotation: until when (real time) each delivery is also signed with the previous "
+                       "secret; null when no previous secret signs.", "example": None})
+    known = fields.Boolean(required=True, metadata={
+        "description": "Whether the organization comes from the organizations file (else the mock provisioned it "
+                       "for a new key, in open auth mode).", "example": False})
+    auth = fields.String(required=True, validate=validate.OneOf(["open", "strict"]), metadata={
+        "description": "The server's auth mode: open makes a new, empty organization for every new key."})
+    created_at = Timestamp(allow_none=True)
+    clock = fields.Nested(OrganizationClockSchema, required=True)
+    stored = fields.Nested(StoredCountsSchema, required=True)
+
+
+class OrganizationUpdateArgs(BaseSchema):
+    name = fields.String(validate=[validate.Length(min=1, max=255), no_control_chars],
+                         metadata={"example": "Acme GmbH"})
+    webhook_url = fields.Url(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                             validate=validate.Length(max=2048), metadata={
+                                 "description": "null: no webhooks (unless a workflow names its own URL).",
+                                 "example": "https://hooks.example.com/sign8"})
+
+
+class WebhookSecretSchema(ResponseSchema):
+    webhook_secret = fields.String(required=True, metadata={
+        "description": "The new secret (Standard Webhooks: whsec_ and base64). Shown only in this answer.",
+        "example": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})

@@ -5,11 +5,14 @@ The domain rules live in mock_server/domain/journey.py, codes.py and passwords.p
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from ..api.errors import error_response
 from ..domain.defaults import DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, FINAL_STATUSES
 from ..domain.errors import DomainError, NotFound, ValidationFailed
+from ..domain.text import CONTROL_MESSAGE, has_control_characters
 from .colors import palette
 from .i18n import Words, language_of
 
@@ -17,6 +20,7 @@ bp = Blueprint("signing", __name__, url_prefix="/sign", template_folder="templat
                static_url_path="/_static")
 
 MAX_REASON = 2000
+LINE_BREAKS = re.compile(r"\r\n?|\n")
 DEFAULT_ARTWORK = {DEFAULT_ICON_FILE_ID: "default-icon.svg", DEFAULT_LOGO_FILE_ID: "default-logo.svg"}
 
 
@@ -195,9 +199,14 @@ def sign(token):
 def refuse(token):
     """Reject the signing process, with an optional reason (at any step; no password needed)."""
     reason = body().get("reason")
+    if isinstance(reason, str) and not request.is_json:
+        reason = LINE_BREAKS.sub(" ", reason)  # the page's text box: its line breaks are not an integration's bug
     if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
         return _error(ValidationFailed(f"reason must be a string of at most {MAX_REASON} characters.",
                                        fields={"reason": ["Invalid reason."]}))
+    if has_control_characters(reason or ""):
+        return _error(ValidationFailed("reason must not contain control characters.",
+                                       fields={"reason": [CONTROL_MESSAGE]}))
     reason = (reason or "").strip() or None
     return _act(token, lambda: services().refuse(token, reason, *client()))
 

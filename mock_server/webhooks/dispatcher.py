@@ -10,6 +10,7 @@ import time
 from datetime import datetime, timezone
 
 from ..domain.clock import iso
+from ..domain.organizations import signing_secrets
 
 log = logging.getLogger("sign8_mock.webhooks")
 
@@ -272,15 +273,16 @@ class Dispatcher:
         org = self.store.get("organizations", d["organization_id"]) or {}
         headers = {"Content-Type": "application/json", "organisation_id": d["organization_id"],
                    "User-Agent": "sign8-mock-webhooks/1"}
-        secret = org.get("webhook_secret")
-        if secret:
-            # Signed with the real wall clock: receivers reject timestamps more than 5 minutes off.
-            sent_at = datetime.now(timezone.utc)
+        # Signed with the real wall clock: receivers reject timestamps more than 5 minutes off.
+        sent_at = datetime.now(timezone.utc)
+        keys = signing_secrets(org, sent_at)
+        if keys:
             headers["webhook-id"] = d["event_id"]
             headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
             from standardwebhooks.webhooks import Webhook  # lazy: cold start
 
-            headers["webhook-signature"] = Webhook(secret).sign(d["event_id"], sent_at, body)
+            # During a rotation's overlap one signature per secret, space-separated (Standard Webhooks).
+            headers["webhook-signature"] = " ".join(Webhook(k).sign(d["event_id"], sent_at, body) for k in keys)
         return headers
 
     def attempt(self, d: dict) -> dict:
