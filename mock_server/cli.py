@@ -39,6 +39,16 @@ def _smtp_url(value: str) -> str:
     return value
 
 
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        days = 0.0
+    if not days > 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of days greater than 0, got {value!r}")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sign8-mock", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -55,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, help="waitress worker threads (env SIGN8_MOCK_THREADS; default 16)")
     serve.add_argument("--smtp-url", dest="smtp_url", type=_smtp_url,
                        help="also send every captured e-mail to smtp://host:port, e.g. Mailpit (env SIGN8_MOCK_SMTP_URL)")
+    serve.add_argument("--retention", type=_days, metavar="DAYS",
+                       help="remove final workflows DAYS after their final state (their organization's clock) and "
+                            "provisioned organizations idle for DAYS, in the background; off by default "
+                            "(env SIGN8_MOCK_RETENTION)")
     for name in ("seed", "reset"):
         p = sub.add_parser(name, help=f"{name} the database")
         _common(p)
@@ -126,6 +140,10 @@ def serve(settings) -> NoReturn:
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
         print(f"WARNING: binding {settings.host} without --admin-token: anyone who can reach it "
               "can reset, snapshot and control this mock.", file=sys.stderr)
+    if settings.retention is not None and not 0 < settings.retention < float("inf"):
+        print(f"sign8-mock: SIGN8_MOCK_RETENTION must be a number of days greater than 0, not {settings.retention}.",
+              file=sys.stderr)
+        return 2
     app = create_app(settings, start_background=False)
     # This process serves one instance for its whole life: what is loaded now (the store's records, the app)
     # lives as long as it does. Moved out of the cyclic collector's reach, it is not walked again by every
@@ -181,6 +199,9 @@ def banner(services, port: int) -> str:
              f"  Dashboard:  {url}/_mock/",
              f"  Database:   {'in memory' if services.store.in_memory else services.store.path}",
              f"  Auth mode:  {s.auth}"]
+    if s.retention is not None:
+        lines.append(f"  Retention:  {s.retention:g} days (final workflows and idle provisioned organizations "
+                     "are removed; POST /_mock/retention/run runs it now)")
     if s.smtp_url:
         lines.append(f"  SMTP relay: {services.messages.relay.display}   (captured e-mails: {url}/_mock/messages/inbox)")
     for org in services.organizations.all():

@@ -34,6 +34,9 @@ class Settings:
     log_level: str = "info"
     scheduler: bool = True
     smtp_url: str | None = None  # smtp://host:port: also send every captured e-mail there (Mailpit, MailHog)
+    # Days after which final workflows and idle provisioned organizations are removed (mock_server/retention);
+    # None: keep everything forever.
+    retention: float | None = None
 
     @property
     def in_memory(self) -> bool:
@@ -64,7 +67,7 @@ def _convert(name: str, raw: str):
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if kind == "int":
         return int(raw)
-    if kind == "float":
+    if kind in ("float", "float | None"):
         return float(raw)
     if kind == "bool":
         return raw.strip().lower() in {"1", "true", "yes", "on"}

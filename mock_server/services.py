@@ -19,6 +19,7 @@ from .documents.jobs import DocumentJobs
 from .inspection import FaultRules, RequestJournal
 from .messages import Messages, to_eml
 from .rendering import PageRenderer
+from .retention import Retention
 from .snapshot import SnapshotError, export_state, import_state
 from .storage import open_store, seams
 from .webhooks.after_response import AfterResponse
@@ -41,7 +42,8 @@ class Services:
         self.address = PublicAddress(settings)
         self.store = open_store(settings.db, settings.journal_compact_lines, before_sync=seams.before_sync_from_env())
         self.clock = MockClock(offsets={c["scope"]: c["offset_seconds"] for c in self.store.all("clocks")})
-        self.organizations = Organizations(self.store, self.clock, settings.auth)
+        self.organizations = Organizations(self.store, self.clock, settings.auth,
+                                           record_calls=settings.retention is not None)
         self.dispatcher = Dispatcher(self.store, settings)
         # A webhook leaves after the commit that queues it and after the answer to the call that caused it.
         self.after_response = AfterResponse()
@@ -60,6 +62,7 @@ class Services:
         self.page_renderer = PageRenderer()  # pypdfium2 itself is imported on the first render
         self.requests = RequestJournal()
         self.fault_rules = FaultRules()
+        self.retention = Retention(self.store, self.clock, settings.retention, forget=self._forget_removed)
         self._load_known_organizations()
         self.started = False
 
@@ -83,9 +86,11 @@ class Services:
         self.dispatcher.start()
         self.messages.start()
         self.documents.start()  # resumes the jobs a crash or stop left pending
+        self.retention.start()  # its first run finishes what a crash interrupted
 
     def stop(self) -> None:
         """Stop background threads and make everything durable; pending deliveries stay queued."""
+        self.retention.stop()
         self.scheduler.stop()
         self.dispatcher.stop()
         self.documents.stop()
@@ -230,6 +235,23 @@ class Services:
         self.fault_rules.clear(organization_id)
         self.dispatcher.faults.clear(organization_id)
         return removed
+
+    # -- retention ------------------------------------------------------------------------------------
+    def run_retention(self, organization_id: str | None) -> dict:
+        """Remove now what is past retention (with an API key: that organization's workflows only)."""
+        return self.retention.run(organization_id)
+
+    def retention_plan(self, organization_id: str) -> dict | None:
+        """What retention will remove of an organization and when (None: retention is off)."""
+        return self.retention.plan(organization_id)
+
+    def _forget_removed(self, organization_ids: set[str], workflow_ids: set[str]) -> int:
+        """Drop what memory alone holds about removed organizations and workflows; return the journal entries gone."""
+        for org_id in organization_ids:
+            self.clock.reset(org_id)
+            self.fault_rules.clear(org_id)
+            self.dispatcher.faults.clear(org_id)
+        return self.requests.forget(organization_ids, workflow_ids)
 
     # -- webhook deliveries -------------------------------------------------------------------
     def deliveries(self, organization_id: str | None, **filters) -> dict:

@@ -156,6 +156,7 @@ MOCK_OPERATION_IDS = {
     ("post", "/_mock/clock/set"): "MockSetClock",
     ("post", "/_mock/clock/reset"): "MockResetClock",
     ("post", "/_mock/reset"): "MockReset",
+    ("post", "/_mock/retention/run"): "MockRunRetention",
     ("get", "/_mock/webhooks"): "MockListWebhookDeliveries",
     ("post", "/_mock/webhooks/{delivery_id}/redeliver"): "MockRedeliverWebhook",
     ("post", "/_mock/workflows/{workflow_id}/expire"): "MockExpireWorkflow",

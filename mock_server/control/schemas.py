@@ -243,3 +243,61 @@ class WebhookSecretSchema(ResponseSchema):
     webhook_secret = fields.String(required=True, metadata={
         "description": "The new secret (Standard Webhooks: whsec_ and base64). Shown only in this answer.",
         "example": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+
+
+class RetentionRunSchema(ResponseSchema):
+    organization_id = fields.String(allow_none=True, metadata={
+        "description": "The organization whose workflows this run looked at (the API key's); null: all, and idle "
+                       "provisioned organizations too.", "example": None})
+    days = fields.Float(required=True, metadata={"description": "The retention (--retention DAYS).", "example": 30})
+    started_at = Timestamp(required=True, metadata={"description": "Real time."})
+    workflows_removed = fields.Integer(required=True, metadata={"example": 120})
+    organizations_removed = fields.Integer(required=True, metadata={"example": 1})
+    records_removed = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "Records removed per table.", "example": {"workflows": 120, "files": 240, "signers": 120,
+                                                                 "messages": 360, "deliveries": 120}})
+    blobs_removed = fields.Integer(required=True, metadata={
+        "description": "Stored file contents no remaining file uses.", "example": 120})
+    requests_forgotten = fields.Integer(required=True, metadata={
+        "description": "Request-journal entries of removed organizations or naming a removed workflow.",
+        "example": 35})
+    kept_for_later = fields.Integer(required=True, metadata={
+        "description": "Workflows past retention kept until their pending webhook is delivered or their documents "
+                       "are made.", "example": 0})
+    transactions = fields.Integer(required=True, metadata={"description": "Transactions the removal took.",
+                                                            "example": 3})
+    longest_lock_ms = fields.Float(required=True, metadata={
+        "description": "The longest time one of them held the store's lock: what a request could have waited.",
+        "example": 12.5})
+    compacted = fields.Boolean(required=True, metadata={
+        "description": "Whether the database was compacted afterwards (the space goes back to the disk).",
+        "example": True})
+    duration_ms = fields.Float(required=True, metadata={"example": 180.2})
+
+
+class WorkflowRemovalSchema(ResponseSchema):
+    workflow_id = fields.String(required=True, metadata={"example": "3f2b8c1e-7d4a-4e9b-8f1a-2c3d4e5f6a7b"})
+    name = fields.String(required=True, metadata={"example": "Employment contract"})
+    status = fields.String(required=True, metadata={"example": "completed"})
+    final_at = Timestamp(required=True, metadata={"description": "When it reached its final state (its "
+                                                                 "organization's clock)."})
+    removal_at = Timestamp(required=True, metadata={
+        "description": "final_at + DAYS: removed by the first retention run from then on (its organization's "
+                       "clock)."})
+
+
+class RetentionPlanSchema(ResponseSchema):
+    days = fields.Float(required=True, metadata={"example": 30})
+    next_run_at = Timestamp(allow_none=True, metadata={"description": "The next background run (real time)."})
+    last_call_on = fields.String(allow_none=True, metadata={
+        "description": "The real (UTC) day of the organization's last call with its key.", "example": "2026-12-07"})
+    organization_removal_at = Timestamp(allow_none=True, metadata={
+        "description": "When the organization goes with everything of it if it makes no call before (real time: "
+                       "DAYS after the end of last_call_on); null for an organization of organizations.json, "
+                       "which is never removed."})
+    final_workflows = fields.Integer(required=True, metadata={
+        "description": "Final workflows: each goes DAYS after its final state.", "example": 12})
+    due_workflows = fields.Integer(required=True, metadata={
+        "description": "Of those, the ones past retention now (removed by the next run).", "example": 2})
+    next_workflow_removals = fields.List(fields.Nested(WorkflowRemovalSchema), required=True, metadata={
+        "description": "The next (at most 10) workflows to go, soonest first."})

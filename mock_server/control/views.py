@@ -157,6 +157,20 @@ def force_refuse(args, workflow_id):
     return services().force_refuse(caller_org(), workflow_id, signer_id, args.get("reason"))
 
 
+@blp.route("/retention/run", methods=["POST"])
+@blp.response(200, cs.RetentionRunSchema)
+@errors(409)
+def retention_run():
+    """Run retention now: with an API key, that organization's workflows past retention; without one, everything.
+
+    Removes final workflows older than --retention DAYS (on their organization's clock) with their files, blobs,
+    produced documents, messages, deliveries and request-journal entries; without an API key also provisioned
+    organizations idle for DAYS. Needs the admin token when one is set, like every control call. 409
+    `retention_off` when the mock runs without --retention.
+    """
+    return services().run_retention(caller_org())
+
+
 # -- request journal -----------------------------------------------------------------------------------
 @blp.route("/requests", methods=["GET"])
 @blp.arguments(cs.RequestListArgs(), location="query")

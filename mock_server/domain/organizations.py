@@ -7,11 +7,15 @@ import hmac
 import json
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 from .clock import iso, parse_iso
 from .errors import Forbidden, NotFound, Unauthorized
+
+# The real (UTC) day of an organization's last call with its key: retention removes a provisioned organization
+# that has been idle for its DAYS. Recorded per day so that only the first call of a day costs a write.
+LAST_CALL_FIELD = "last_call_on"
 
 # UUID v5 namespace for organizations provisioned from an unknown key (open auth mode).
 KEY_NAMESPACE = uuid.UUID("5b8f3a52-2f7e-4d51-9c1e-6e0f1f3b8a10")
@@ -56,10 +60,12 @@ def signing_secrets(org: dict, real_now) -> list[str]:
 class Organizations:
     """Resolve API keys to organizations."""
 
-    def __init__(self, store, clock, auth_mode: str = "open"):
+    def __init__(self, store, clock, auth_mode: str = "open", record_calls: bool = False):
         self.store = store
         self.clock = clock
         self.auth_mode = auth_mode
+        # Record the day of each organization's last call (on when retention is on).
+        self.record_calls = record_calls
 
     def load_file(self, path: Path) -> int:
         """Upsert the organizations of a JSON file (a list, or {"organizations": [...]})."""
@@ -85,6 +91,8 @@ class Organizations:
                     "demo": bool(entry.get("demo")),
                     "created_at": existing.get("created_at") or _now(self.clock, org_id),
                 }
+                if existing.get(LAST_CALL_FIELD):
+                    doc[LAST_CALL_FIELD] = existing[LAST_CALL_FIELD]
                 if doc != existing:
                     tx.put("organizations", doc)
         return len(entries)
@@ -100,7 +108,18 @@ class Organizations:
             org = self.provision(api_key)
         if claimed_org and claimed_org != org["organization_id"]:
             raise Forbidden("The organisation_id header does not match the organization of the API key.")
+        if self.record_calls and org.get(LAST_CALL_FIELD) != day_of(self.clock.real_now()):
+            org = self._record_call(org["organization_id"]) or org
         return org
+
+    def _record_call(self, organization_id: str) -> dict | None:
+        """Note today as the organization's last call: one write per organization and day."""
+        with self.store.transaction() as tx:
+            org = self.store.get("organizations", organization_id)
+            today = day_of(self.clock.real_now())
+            if org is None or org.get(LAST_CALL_FIELD) == today:
+                return org
+            return tx.put("organizations", {**org, LAST_CALL_FIELD: today})
 
     def find_by_key(self, api_key: str) -> dict | None:
         digest = key_hash(api_key)
@@ -174,6 +193,11 @@ class Organizations:
 
     def all(self) -> list[dict]:
         return self.store.all("organizations")
+
+
+def day_of(moment) -> str:
+    """The UTC day of a moment, as 2026-12-07."""
+    return moment.astimezone(timezone.utc).date().isoformat()
 
 
 def _now(clock, org_id):

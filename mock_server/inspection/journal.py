@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import json
+import re
 import threading
 from collections import deque
 from datetime import datetime
@@ -10,6 +12,7 @@ from datetime import datetime
 from ..domain.clock import parse_iso
 
 DEFAULT_CAPACITY = 5000
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class RequestJournal:
@@ -37,6 +40,26 @@ class RequestJournal:
                 kept = [e for e in self._entries if e.get("organization_id") != organization_id]
                 self._entries = deque(kept, maxlen=self.capacity)
             return before - len(self._entries)
+
+    def forget(self, organization_ids: set[str], workflow_ids: set[str]) -> int:
+        """Forget the entries of these organizations and those naming one of these workflows (path, query or
+        body); return how many went. The entries are searched outside the lock: requests keep being recorded."""
+        if not organization_ids and not workflow_ids:
+            return 0
+        with self._lock:
+            rows = list(self._entries)
+        gone = set()
+        for e in rows:
+            if e.get("organization_id") in organization_ids:
+                gone.add(e["id"])
+            elif workflow_ids:
+                text = e["path"] + json.dumps(e.get("query")) + str(e.get("body") or "")
+                if not workflow_ids.isdisjoint(_UUID.findall(text)):
+                    gone.add(e["id"])
+        if gone:
+            with self._lock:
+                self._entries = deque((e for e in self._entries if e["id"] not in gone), maxlen=self.capacity)
+        return len(gone)
 
     def query(self, path=None, method=None, status=None, since=None, organization_id=None,
               violations=False, limit=None) -> list[dict]:

@@ -97,6 +97,20 @@ class BlobStore:
     def digests(self) -> set[str]:
         return {p.name for p in self.root.glob("??/*") if _HEX64.match(p.name)}
 
+    def pinned(self) -> set[str]:
+        return self._pins.pinned()
+
+    def remove(self, digests: set[str]) -> int:
+        """Delete these blobs (the caller checked that nothing refers to them); return how many existed."""
+        removed = 0
+        for digest in digests:
+            try:
+                self._path(digest).unlink()
+                removed += 1
+            except (FileNotFoundError, ValueError):
+                pass
+        return removed
+
     def remove_unreferenced(self, referenced: set[str]) -> int:
         """Delete blobs no record points at (a crash between blob and journal line) and temp files."""
         removed = 0
@@ -137,6 +151,12 @@ class MemoryBlobStore:
 
     def digests(self) -> set[str]:
         return set(self._data)
+
+    def pinned(self) -> set[str]:
+        return self._pins.pinned()
+
+    def remove(self, digests: set[str]) -> int:
+        return sum(self._data.pop(d, None) is not None for d in digests)
 
     def remove_unreferenced(self, referenced: set[str]) -> int:
         keep = referenced | self._pins.pinned()

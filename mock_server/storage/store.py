@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -103,6 +104,9 @@ class Transaction:
         self.ops: list[list] = []
         self._undo: list[tuple[str, str, dict | None]] = []
         self._after_commit: list[Callable[[], None]] = []
+        # Seconds the store's lock was held for this transaction (its body and the journal write, not the fsync):
+        # what it made every other reader and writer wait at most. Set when the transaction ends.
+        self.lock_held = 0.0
 
     def put(self, table: str, doc: dict) -> dict:
         t = self._store._tables[table]
@@ -189,6 +193,10 @@ class Store:
     def tables(self) -> list[str]:
         return list(self._specs)
 
+    def indexed_by(self, field_name: str) -> list[str]:
+        """The tables with an index on this field (e.g. every table whose records belong to one workflow)."""
+        return [name for name, spec in self._specs.items() if field_name in spec.indexes]
+
     def get(self, table: str, key: str) -> dict | None:
         with self._lock:
             return self._tables[table].rows.get(key)
@@ -219,6 +227,7 @@ class Store:
         target = 0
         want_compaction = False
         with self._lock:
+            locked_at = time.perf_counter()
             try:
                 yield tx
                 if tx.ops and not self.in_memory:
@@ -233,6 +242,8 @@ class Store:
             except BaseException:
                 tx._rollback()
                 raise
+            finally:
+                tx.lock_held = time.perf_counter() - locked_at
         if target:
             if self._before_sync is not None:
                 self._before_sync(self._journal_fd, start, line)
@@ -303,6 +314,30 @@ class Store:
         """Delete blobs no record points at; under the lock, sparing uploads still in flight."""
         with self._lock:
             return self.blobs.remove_unreferenced(self.referenced_blobs())
+
+    def remove_blobs_unless_referenced(self, digests: set[str], table: str = "files") -> tuple[int, float]:
+        """Delete those of these blobs that no record of table points at and no upload has pinned.
+
+        For removals of a few records among many: one scan of one table under the lock (the table that holds the
+        blobs' digests), not of every record. Returns how many went and how long the lock was held.
+        """
+        if not digests:
+            return 0, 0.0
+        with self._lock:
+            started = time.perf_counter()
+            used = {d for doc in self._tables[table].rows.values() if (d := doc.get("sha256")) in digests}
+            unused = digests - used - self.blobs.pinned()
+            removed = self.blobs.remove(unused)
+            return removed, time.perf_counter() - started
+
+    def compact_if_idle(self) -> bool:
+        """Compact now, in this thread, unless a compaction is already running; tell whether it ran."""
+        with self._lock:
+            if self.in_memory or self.closed or self._compacting:
+                return False
+            self._compacting = True
+        self.compact()
+        return True
 
     # -- the lock file ---------------------------------------------------------
     def _take_lock(self) -> None:
