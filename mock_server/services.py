@@ -135,7 +135,7 @@ class Services:
 
     # -- the caller's organization -------------------------------------------------------------
     def organization_view(self, organization_id: str) -> dict:
-        """What GET /_mock/organization shows: the settings, the clock and what is stored."""
+        """What GET /_mock/organization shows: the settings, the clock, what is stored and what retention removes."""
         org = self.organizations.get(organization_id)
         if org is None:
             raise NotFound(f"Organization '{organization_id}' does not exist.", code_override="organization_not_found")
@@ -151,7 +151,8 @@ class Services:
                 "known": bool(org.get("known")), "auth": self.settings.auth, "created_at": org.get("created_at"),
                 "clock": {"now": iso(self.clock.now(organization_id)),
                           "offset_seconds": self.clock.offset(organization_id)},
-                "stored": {"workflows": len(workflows), "files": files, "messages": messages}}
+                "stored": {"workflows": len(workflows), "files": files, "messages": messages},
+                "retention": self.retention.plan(organization_id)}
 
     def update_organization(self, organization_id: str, changes: dict) -> dict:
         """Set the organization's name and webhook_url (those given)."""

@@ -228,6 +228,9 @@ class OrganizationSchema(ResponseSchema):
     created_at = Timestamp(allow_none=True)
     clock = fields.Nested(OrganizationClockSchema, required=True)
     stored = fields.Nested(StoredCountsSchema, required=True)
+    retention = fields.Nested("RetentionPlanSchema", allow_none=True, metadata={
+        "description": "What retention (--retention DAYS) will remove of this organization and when; null when the "
+                       "mock runs without retention."})
 
 
 class OrganizationUpdateArgs(BaseSchema):
