@@ -86,6 +86,7 @@ def favicon():
     return Response(body, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
+EXPOSED_HEADERS = "Allow, Content-Disposition, Retry-After, X-Sign8-Mock-Organization"
 CORS_ALLOW_HEADERS = "Authorization, X-API-Key, X-Admin-Token, Content-Type, organisation_id, organization_id"
 
 
@@ -110,7 +111,7 @@ def enable_cors(app, origins: str) -> None:
         origin = origin_ok()
         if origin:
             resp.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
-            resp.headers["Access-Control-Expose-Headers"] = "Allow, Content-Disposition, Retry-After"
+            resp.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
             resp.vary.add("Origin")
         return resp
 

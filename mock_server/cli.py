@@ -199,6 +199,9 @@ def banner(services, port: int) -> str:
              f"  Dashboard:  {url}/_mock/",
              f"  Database:   {'in memory' if services.store.in_memory else services.store.path}",
              f"  Auth mode:  {s.auth}"]
+    if s.auth == "open":
+        lines.append("              (each new API key gets a new, empty organization: a mistyped key sees nothing of "
+                     "yours; answers name it in X-Sign8-Mock-Organization, GET /_mock/organization shows it)")
     if s.retention is not None:
         lines.append(f"  Retention:  {s.retention:g} days (final workflows and idle provisioned organizations "
                      "are removed; POST /_mock/retention/run runs it now)")

@@ -29,12 +29,62 @@ def call(client, method, op, headers):
 
 
 @pytest.mark.parametrize("method, op", OPERATIONS)
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer "}, {"Authorization": "Basic abc"},
-                                     {"X-API-Key": ""}])
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": ""}, {"Authorization": ""}])
 def test_missing_key_is_401(client, method, op, headers):
     resp = call(client, method, op, headers)
     assert resp.status_code == 401
     assert resp.is_json and resp.get_json()["error"]["code"] == "unauthorized"
+    assert "X-Sign8-Mock-Organization" not in resp.headers
+
+
+@pytest.mark.parametrize("method, op", OPERATIONS)
+@pytest.mark.parametrize("value, problem", [("my-key", "no scheme"), ("Basic abc", "scheme is 'Basic'"),
+                                            ("Token my-key", "scheme is 'Token'"), ("Bearer ", "carries no key"),
+                                            ("Bearer", "carries no key")])
+def test_an_authorization_header_without_a_bearer_key_is_401_invalid_authorization(client, method, op, value,
+                                                                                   problem):
+    # Also with a good X-API-Key beside it: a malformed Authorization header is a bug to fix, not to guess around.
+    for extra in ({}, {"X-API-Key": "key-" + uuid.uuid4().hex}):
+        resp = call(client, method, op, {"Authorization": value, **extra})
+        assert resp.status_code == 401, resp.get_json()
+        err = resp.get_json()["error"]
+        assert err["code"] == "invalid_authorization" and problem in err["message"]
+        assert "'Authorization: Bearer <key>' or 'X-API-Key: <key>'" in err["message"]
+
+
+def test_control_calls_refuse_a_bad_authorization_header_but_take_basic_as_the_admin_token(client):
+    resp = client.get("/_mock/clock", headers={"Authorization": "my-key"})
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "invalid_authorization"
+    assert client.get("/_mock/clock", headers={"Authorization": "Basic YTpi"}).status_code == 200
+
+
+def test_open_mode_answers_name_the_organization_of_the_key(client):
+    key = "key-" + uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {key}"}
+    created = client.post(f"{API}/AddWorkflow", json={"name": "a"}, headers=headers)
+    assert created.headers["X-Sign8-Mock-Organization"] == organization_id_for_key(key)
+    # The case this is for: a mistyped key's "does not exist" names an organization that is not yours.
+    typo = client.get(f"{API}/GetWorkflow", query_string={"workflow_id": created.get_json()["workflow_id"]},
+                      headers={"Authorization": f"Bearer {key}x"})
+    assert typo.status_code == 404
+    assert typo.headers["X-Sign8-Mock-Organization"] == organization_id_for_key(key + "x")
+    # Error answers after the key was read carry it too (422, 415).
+    assert client.post(f"{API}/AddWorkflow", json={}, headers=headers).headers["X-Sign8-Mock-Organization"]
+    assert client.post(f"{API}/AddWorkflow", data="x", headers=headers).headers["X-Sign8-Mock-Organization"]
+
+
+def test_strict_mode_is_unchanged_and_names_no_organization(tmp_path):
+    orgs = tmp_path / "orgs.json"
+    orgs.write_text(json.dumps(ORGS))
+    app = create_app({"db": ":memory:", "auth": "strict", "organizations_file": str(orgs)})
+    try:
+        client = app.test_client()
+        resp = client.get(f"{API}/ListWorkflows", headers={"Authorization": "Bearer known-key-a"})
+        assert resp.status_code == 200 and "X-Sign8-Mock-Organization" not in resp.headers
+        unknown = client.get(f"{API}/ListWorkflows", headers={"Authorization": "Bearer nobody"})
+        assert unknown.status_code == 401 and unknown.get_json()["error"]["code"] == "unauthorized"
+    finally:
+        app.extensions["sign8"].stop()
 
 
 def test_x_api_key_and_bearer_are_the_same_organization(client):

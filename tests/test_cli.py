@@ -71,7 +71,7 @@ def test_serve_prints_one_banner_and_seeds_the_fixtures(tmp_path, server_process
     banner = wait_until(lambda: "demo-key-org-b" in proc.output() and proc.output())
     assert banner.count("listening on") == 1
     for part in (f"{proc.url}/docs", f"{proc.url}/_mock/", str(tmp_path / "db.json"), "Auth mode:  open",
-                 "demo-key-org-a", "demo-key-org-b"):
+                 "each new API key gets a new, empty organization", "demo-key-org-a", "demo-key-org-b"):
         assert part in banner
     with requests.Session() as http:
         listed = http.get(f"{proc.url}/api/workflow/ListWorkflows",

@@ -538,6 +538,12 @@ SCHEMA_RULES = {
 
 
 # -- the finishing pass -------------------------------------------------------------------------------
+# Every /api answer in open auth mode (api/workflow.py): which organization the key acted for.
+ORGANIZATION_HEADER = {
+    "description": "Open auth mode only: the organization the API key acts for. A new key gets a new, empty "
+                   "organization, so a mistyped key shows here as an id you do not know (compare with "
+                   "GET /_mock/organization).",
+    "schema": {"type": "string", "format": "uuid"}, "example": "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"}
 API_SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
 
@@ -626,6 +632,9 @@ def finish(doc: dict, *, server_url: str, admin_token: bool) -> dict:
                     example = SCHEMA_FIELD_EXAMPLES.get((op_id, param["name"]), FIELD_EXAMPLES.get(param["name"]))
                     param["example"] = example if example is not None else example_of(param.get("schema", {}), doc)
             for status, response in op.get("responses", {}).items():
+                if path.startswith("/api/") and status != "401":
+                    response.setdefault("headers", {})["X-Sign8-Mock-Organization"] = copy.deepcopy(
+                        ORGANIZATION_HEADER)
                 for media_type, media in response.get("content", {}).items():
                     if "example" in media or "examples" in media:
                         continue

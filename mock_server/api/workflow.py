@@ -11,14 +11,16 @@ from marshmallow import ValidationError
 from ..domain.errors import UnsupportedMediaType, ValidationFailed
 from ..domain.text import has_control_characters
 from . import schemas as s
-from .credentials import api_key_of
+from .credentials import api_key_of, check_authorization
 from .errors import COMMON_ERRORS, error_responses
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow",
                 description="The SIGN8 Workflow API. Every call needs 'Authorization: Bearer <api key>'.")
 
+ORGANIZATION_HEADER = "X-Sign8-Mock-Organization"
 ERROR_DESCRIPTIONS = {
-    400: "Malformed JSON.", 401: "Missing or unknown API key.", 403: "organisation_id header does not match the key.",
+    400: "Malformed JSON.", 401: "Missing or unknown API key (unauthorized), or an Authorization header that is not "
+         "'Bearer <key>' (invalid_authorization).", 403: "organisation_id header does not match the key.",
     404: "No such object in the caller's organization.", 409: "Conflict with the workflow's state or a duplicate.",
     413: "Body or file too large.", 415: "Wrong Content-Type, or the file is not a PDF.",
     422: "Invalid fields (see error.fields), or the workflow is incomplete.",
@@ -218,6 +220,7 @@ def get_file(args):
 @blp.before_request
 def authenticate():
     """Resolve the caller's organization from the API key; check the body's media type."""
+    check_authorization(request)
     key = api_key_of(request)
     claimed = request.headers.get("organisation_id") or request.headers.get("organization_id")
     g.organization = services().organizations.authenticate(key, claimed)
@@ -228,6 +231,15 @@ def authenticate():
         if request.mimetype not in allowed:
             raise UnsupportedMediaType(
                 f"Content-Type must be {' or '.join(sorted(allowed))}, not '{request.mimetype or 'none'}'.")
+
+
+@blp.after_request
+def name_the_organization(response):
+    """Open mode: tell the caller which organization its key acts for (a mistyped key gets a new, empty one)."""
+    organization = g.get("organization")
+    if organization is not None and services().settings.auth == "open":
+        response.headers[ORGANIZATION_HEADER] = organization["organization_id"]
+    return response
 
 
 def init_app(api) -> None:

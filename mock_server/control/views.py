@@ -6,7 +6,7 @@ import hmac
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from ..api.credentials import api_key_of
+from ..api.credentials import api_key_of, check_authorization
 from ..api.errors import error_responses
 from ..api.schemas import WorkflowSchema
 from ..domain.errors import ServiceBusy, Unauthorized, ValidationFailed
@@ -52,6 +52,7 @@ def control_auth():
             raise Unauthorized("This control endpoint needs the admin token: 'X-Admin-Token: <token>' (a browser: "
                                "HTTP Basic with the token as password).", code_override="admin_token_required",
                                headers={"WWW-Authenticate": 'Basic realm="sign8-mock control"'})
+    check_authorization(request, basic_is_admin=True)
     key = api_key_of(request)
     g.mock_org = services().provision(key) if key else None
 
