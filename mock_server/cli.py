@@ -1,4 +1,4 @@
-"""The sign8-mock command: serve, seed, reset, export, import, check, repair, routes."""
+"""The sign8-mock command: serve, seed, reset, export, import, check, repair, routes, proxy, drift."""
 from __future__ import annotations
 
 import argparse
@@ -83,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--db", help="TinyDB file (env SIGN8_MOCK_DB; default data/sign8-mock.json)")
     sub.add_parser("routes", help="print the endpoint table")
+    proxy = sub.add_parser("proxy", help="forward the Workflow API to a SIGN8 system, relay its webhooks, record a HAR")
+    proxy.add_argument("--upstream", required=True, help="base URL of the SIGN8 system the calls go to")
+    proxy.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8081, help="port, 0 for any free one (default 8081)")
+    proxy.add_argument("--record", metavar="FILE.har", help="write every exchange, redacted, into this HAR 1.2 file")
+    proxy.add_argument("--keep-bodies", dest="keep_bodies", action="store_true",
+                       help="keep file contents in the HAR (default: only their size and SHA-256)")
+    proxy.add_argument("--forward-webhooks", dest="forward_webhooks", metavar="URL",
+                       help="forward each webhook received on /_proxy/webhooks/... to URL/...")
+    drift = sub.add_parser("drift", help="compare a recorded HAR with the mock's contract; exit 1 when they differ")
+    drift.add_argument("file", metavar="FILE.har")
+    drift.add_argument("--format", choices=["md", "json"], default="md", help="markdown (default) or stable JSON")
     return parser
 
 
@@ -110,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             return serve(_settings(args))
         if command == "routes":
             return routes()
+        if command == "proxy":
+            return proxy(args)
+        if command == "drift":
+            return drift(args.file, args.format)
         if command in ("check", "repair"):
             return check_or_repair(_settings(args).db, repair=command == "repair")
         return offline_command(command, args)
@@ -230,6 +246,48 @@ def routes() -> int:
     for rule, method, summary in rows:
         print(f"{method:<7} {rule:<{width}}  {summary}".rstrip())
     return 0
+
+
+def proxy(args) -> int:
+    """Run the recording proxy until SIGINT/SIGTERM; the HAR file is complete after every exchange."""
+    from .calibration.proxy import ProxyServer
+
+    try:
+        server = ProxyServer(args.upstream, host=args.host, port=args.port, record=args.record,
+                             keep_bodies=args.keep_bodies, forward_webhooks=args.forward_webhooks)
+    except ValueError as exc:
+        print(f"sign8-mock proxy: {exc}", file=sys.stderr)
+        return 2
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"sign8-mock proxy listening on {server.url} -> {args.upstream}\n"
+          f"  Webhook URL to register: {server.webhook_url}"
+          + (f"   (forwarded to {args.forward_webhooks})" if args.forward_webhooks else "   (recorded only)")
+          + f"\n  Recording:  {args.record or 'off (no --record)'}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.close()
+    print(f"sign8-mock proxy stopped; {len(server.entries)} exchanges recorded.", flush=True)
+    return 0
+
+
+def drift(path: str, fmt: str) -> int:
+    """Print the drift report of a HAR file; 0 when nothing drifted, 1 when something did, 2 when unreadable."""
+    from .calibration.drift import drift_report, to_markdown
+
+    try:
+        report = drift_report(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"sign8-mock drift: cannot read {path} as a HAR file: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n" if fmt == "json" else to_markdown(report) + "\n")
+    return 1 if report["drifted"] else 0
 
 
 def offline_command(command: str, args) -> int:

@@ -26,10 +26,15 @@ FAST_RETRY_SCHEDULE = (0.0, 0.1, 0.3, 1.0)
 class MockServer(ServerThread):
     """A running in-memory mock on 127.0.0.1 and a free port, with retries a test can wait for."""
 
-    def __init__(self, **config):
+    def __init__(self, middleware=None, **config):
+        """middleware(wsgi_app) -> wsgi_app, if given, wraps the mock (Flask's own way: app.wsgi_app), e.g. to make
+        a stand-in for another service that answers like the mock with known differences."""
         settings = {"db": ":memory:", "auth": "open", "host": HOST, "port": 0,
                     "webhook_retry_schedule": FAST_RETRY_SCHEDULE, "webhook_timeout": 5.0, **config}
-        super().__init__(create_app(settings, start_background=False), host=HOST)
+        app = create_app(settings, start_background=False)
+        if middleware is not None:
+            app.wsgi_app = middleware(app.wsgi_app)
+        super().__init__(app, host=HOST)
         self.start()
 
 

@@ -270,6 +270,12 @@ class Services:
             raise NotFound(f"Delivery '{delivery_id}' does not exist.", code_override="delivery_not_found")
         return d
 
+    def webhook_request(self, organization_id: str | None, delivery_id: str) -> dict:
+        """What the mock sends for a delivery: its URL, headers and body (the drift report compares them)."""
+        d = self.delivery(organization_id, delivery_id)
+        body = self.dispatcher.body_of(d)
+        return {"url": d["url"], "headers": self.dispatcher.headers_for(d, body), "body": body}
+
     def redeliver(self, organization_id: str | None, delivery_id: str) -> dict:
         """Send a delivery's event again (same event_id) as a new delivery."""
         d = self.delivery(organization_id, delivery_id)

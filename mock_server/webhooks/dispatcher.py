@@ -269,6 +269,10 @@ class Dispatcher:
             self.wake()
 
     # -- one attempt -------------------------------------------------------------------
+    @staticmethod
+    def body_of(d: dict) -> str:
+        return json.dumps(d["payload"], separators=(",", ":"))
+
     def headers_for(self, d: dict, body: str) -> dict:
         org = self.store.get("organizations", d["organization_id"]) or {}
         headers = {"Content-Type": "application/json", "organisation_id": d["organization_id"],
@@ -296,7 +300,7 @@ class Dispatcher:
                 faults.duplicate_next -= 1
         if delay_ms:
             time.sleep(delay_ms / 1000.0)
-        body = json.dumps(d["payload"], separators=(",", ":"))
+        body = self.body_of(d)
         started = time.time()
         status_code, error, retry_after = None, None, None
         try:
