@@ -115,5 +115,11 @@ def test_a_workflow_that_expired_while_the_mock_was_down_is_expired_before_start
         assert [e["type"] for e in wf["events"]].count("expired") == 1
         events = [d["event"] for d in svc.store.all("deliveries") if d["workflow_id"] == wid]
         assert events == ["workflowExpired"]
+        # Stamped with its own expires_at, not with the time the mock came back.
+        expires_at = made["workflow"]["expires_at"]
+        assert wf["expired_at"] == expires_at
+        assert [e["at"] for e in wf["events"] if e["type"] == "expired"] == [expires_at]
+        assert [d["payload"]["occurred_at"] for d in svc.store.all("deliveries") if d["workflow_id"] == wid] == \
+            [expires_at]
     finally:
         svc.stop()

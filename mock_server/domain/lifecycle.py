@@ -148,9 +148,12 @@ class Lifecycle:
                 return None
             org = wf["organization_id"]
             now_dt = self.clock.now(org)
-            if not force and parse_iso(wf["expires_at"]) > now_dt:
+            expires_at = parse_iso(wf["expires_at"])
+            if not force and expires_at > now_dt:
                 return None
-            now = iso(now_dt)
+            # It expired at its expires_at, however late the mock notices: after a clock jump, after a restart,
+            # or a few milliseconds after the timer's due time. Only a forced expiry happens now.
+            now = iso(now_dt if force else expires_at)
             wf = {**wf, "status": "expired", "expired_at": now, "updated_at": now,
                   "events": wf["events"] + [event("expired", now, actor)]}
             tx.put("workflows", wf)
@@ -168,7 +171,7 @@ class Lifecycle:
         return result
 
     def due_for_expiry(self, organization_id: str | None = None) -> list[dict]:
-        """Return the non-final workflows whose expires_at has passed on their organization's clock."""
+        """Return the non-final workflows whose expires_at has passed on their organization's clock, earliest first."""
         due = []
         now_of: dict = {}  # each organization's clock read once per scan (it runs over every workflow at start)
         for status in ("draft", "in_progress"):
@@ -181,4 +184,7 @@ class Lifecycle:
                     now = now_of[org] = self.clock.now(org)
                 if parse_iso(wf["expires_at"]) <= now:
                     due.append(wf)
+        # In the order they expired, so their events (and webhooks) go out in that order, as Stripe's test clocks
+        # advance through time.
+        due.sort(key=lambda wf: (parse_iso(wf["expires_at"]), wf["created_at"], wf["workflow_id"]))
         return due
