@@ -15,7 +15,7 @@ ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null
 BASE ?=
 IMAGE ?= localhost/sign8-mock:latest
 
-.PHONY: wheel-test run test unit postman node-tools lint-openapi browser-deps bench soak fuzz clean image image-test image-deps dist
+.PHONY: wheel-test run test unit postman node-tools lint-openapi browser-deps pdf-deps bench soak fuzz clean image image-test image-deps dist
 
 $(RUN_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,15 @@ lint-openapi: $(STAMP) $(NODE_DIR)/.installed
 # Debian's Chromium for the browser test (Playwright's own download does not work offline).
 browser-deps:
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# The PDF engines the tests render with (Poppler, MuPDF) and the fonts the documents use through fontconfig
+# (mock_server/documents/_text.py): Noto Sans (+ Arabic, Hebrew, Symbols2), Droid Sans Fallback (CJK), Symbola (emoji).
+PDF_DEBS := poppler-utils mupdf-tools fontconfig fonts-noto-core fonts-droid-fallback fonts-symbola
+pdf-deps:
+	@missing=$$(for p in $(PDF_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "pdf-deps: installing $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends $$missing; fi; fi
 
 soak: $(STAMP)
 	SIGN8_CRASH_CYCLES=200 $(BIN)/pytest -q -s tests/reliability/test_crash_safety.py

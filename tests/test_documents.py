@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import pem, x509 as asn1_x509
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, NumberObject
 
 from mock_server.documents import _text
+from pdf_engines import make_pdf, normalize, require_tools
 from mock_server.documents.audit_report import FOOTER, audit_report, timeline
 from mock_server.documents.ca import TestCA
 from mock_server.documents.signed_pdf import NO_LEGAL_EFFECT, SIGNATURE_TYPES, field_name, sign_document
@@ -30,26 +30,6 @@ SIGNED_AT = {"s-anna": "2026-11-28T09:30:00Z", "s-yulia": "2026-11-28T10:15:30.2
 
 
 # -- fixtures --------------------------------------------------------------------------------------
-def make_pdf(pages: int, size=(612, 792), rotate: int = 0) -> bytes:
-    """A plain PDF with a line of text per page ("Original page N"), optionally with /Rotate."""
-    from fpdf import FPDF
-
-    pdf = FPDF(unit="pt", format=size)
-    pdf.set_font("Helvetica", size=12)
-    for n in range(1, pages + 1):
-        pdf.add_page()
-        pdf.text(72, 72, f"Original page {n}")
-    data = bytes(pdf.output())
-    if not rotate:
-        return data
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    for page in writer.pages:
-        page[NameObject("/Rotate")] = NumberObject(rotate)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def signer(signer_id, email, first, last, order, created, kind=None):
     s = {"signer_id": signer_id, "email": email, "first_name": first, "last_name": last, "order": order,
          "created_at": created, "phone": "+49 170 0000000", "status": "signed"}
@@ -108,7 +88,15 @@ def validate(data: bytes, context):
 
 
 def page_texts(data: bytes) -> list[str]:
+    """pypdf's text of each page (page content only: what the audit report is made of)."""
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def shown_texts(data: bytes) -> list[str]:
+    """Poppler's text of each page as displayed, widget appearances (the stamps) included."""
+    require_tools()
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
+    return [normalize(page) for page in out.decode().split("\f")[:-1]]
 
 
 # -- the CA -----------------------------------------------------------------------------------------
@@ -216,7 +204,7 @@ def test_a_changed_byte_breaks_the_last_signature(ca, signed):
 
 # -- the visible result ------------------------------------------------------------------------------
 def test_each_signer_is_named_on_the_page_that_holds_their_field(signed, original):
-    texts = page_texts(signed)
+    texts = shown_texts(signed)
     assert len(texts) == len(PdfReader(io.BytesIO(original)).pages) == 3
     assert "Anna Müller" in texts[0] and "Anna Müller" not in texts[1] + texts[2]
     assert "Юлия Иванова" in texts[2] and "Юлия Иванова" not in texts[0] + texts[1]
@@ -259,7 +247,7 @@ def test_rotated_pages_and_offset_boxes_are_stamped_as_displayed(ca):
     fields = [{"signer_id": "s-anna", "page": 1, "x": 500, "y": 20, "width": 200, "height": 50}]
     out = sign_document(rotated, fields, [SIGNERS[2]], [], ca, ORG, SIGNED_AT)
     page = PdfReader(io.BytesIO(out)).pages[0]
-    assert "Anna Müller" in page.extract_text()
+    assert "Anna Müller" in shown_texts(out)[0]
     rect = [float(v) for v in page["/Annots"][0].get_object()["/Rect"]]
     # Displayed (500..700, 20..70 from the top) is, in the unrotated user space, x 20..70, y 500..700.
     assert rect == [20, 500, 70, 700]
@@ -277,9 +265,9 @@ def test_any_name_signs_without_crashing(ca, first, last, email):
     out = sign_document(make_pdf(1), [{"signer_id": "s-x", "page": 1, "x": 72, "y": 72, "width": 150,
                                        "height": 40}], one, [], ca, ORG, {"s-x": "2026-01-01T00:00:00Z"})
     assert all(status.intact and status.trusted for _, status in validate(out, trust(ca.cert_pem)))
-    assert NO_LEGAL_EFFECT in page_texts(out)[0]
+    assert NO_LEGAL_EFFECT in shown_texts(out)[0]
     if not first and not last:
-        assert email in page_texts(out)[0]
+        assert email in shown_texts(out)[0]
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     cn = PdfFileReader(io.BytesIO(out)).embedded_signatures[0].signer_cert.subject.native["common_name"]
@@ -292,7 +280,7 @@ def test_without_a_unicode_font_names_are_transliterated(ca, monkeypatch):
     one = [signer("s-x", "z@example.com", "Zoë", "Łukasz–Юлия", 1, "2026-01-01T00:00:00Z")]
     out = sign_document(make_pdf(1), [{"signer_id": "s-x", "page": 1, "x": 72, "y": 72, "width": 180,
                                        "height": 50}], one, [], ca, ORG, {})
-    text = page_texts(out)[0]
+    text = shown_texts(out)[0]
     assert "Zoë Lukasz-????" in text
 
 
@@ -302,7 +290,7 @@ def test_a_signer_without_a_field_signs_invisibly_and_fields_of_other_files_are_
     assert len(results) == 3 and all(status.bottom_line for _, status in results)
     widgets = [a.get_object() for a in PdfReader(io.BytesIO(out)).pages[0].get("/Annots") or []]
     assert all([float(v) for v in w["/Rect"]] == [0, 0, 0, 0] for w in widgets)  # invisible signatures
-    assert NO_LEGAL_EFFECT not in page_texts(out)[0]
+    assert NO_LEGAL_EFFECT not in shown_texts(out)[0]
 
 
 def test_blank_pages_broken_xrefs_and_signed_originals_are_signed_too(ca):
@@ -315,7 +303,7 @@ def test_blank_pages_broken_xrefs_and_signed_originals_are_signed_too(ca):
     broken = two[:two.rindex(b"startxref")] + b"startxref\n12345\n%%EOF\n"  # pypdf copes, pyHanko does not
     for data in (blank.getvalue(), broken):
         out = sign_document(data, field, [SIGNERS[2]], [], ca, ORG, SIGNED_AT)
-        assert "Anna Müller" in page_texts(out)[0]
+        assert "Anna Müller" in shown_texts(out)[0]
         assert len(PdfReader(io.BytesIO(out)).pages) == len(PdfReader(io.BytesIO(data)).pages)
         assert [status.bottom_line for _, status in validate(out, trust(ca.cert_pem))] == [True]
     # A file signed before (by this mock or anyone) keeps its signature valid after ours.
@@ -333,7 +321,7 @@ def test_a_zero_size_field_gets_a_default_stamp(ca):
                                        "height": 0}], [SIGNERS[2]], [], ca, ORG, SIGNED_AT)
     rect = [float(v) for v in PdfReader(io.BytesIO(out)).pages[0]["/Annots"][0].get_object()["/Rect"]]
     assert rect == [72, 792 - 72 - 50, 72 + 180, 792 - 72]
-    assert "Anna Müller" in page_texts(out)[0]
+    assert "Anna Müller" in shown_texts(out)[0]
 
 
 def test_fifty_pages_three_signers_in_time(ca, capsys):
@@ -471,3 +459,12 @@ def test_the_package_imports_nothing_heavy_until_warm_up():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == "[] ['pyhanko', 'fpdf', 'pyhanko_certvalidator']", done.stdout
+
+
+def test_a_character_no_font_has_is_drawn_as_a_visible_replacement(ca):
+    # U+1FAE8 (Unicode 15) is in no font installed here or in the image; U+E000 is private use.
+    one = [signer("s-x", "x@example.com", "Zoë \U0001FAE8", "Ко\ue000", 1, "2026-01-01T00:00:00Z")]
+    out = sign_document(make_pdf(1), [{"signer_id": "s-x", "page": 1, "x": 72, "y": 72, "width": 180,
+                                       "height": 50}], one, [], ca, ORG, {})
+    text = shown_texts(out)[0]
+    assert "Zoë \ufffd Ко\ufffd" in text, text

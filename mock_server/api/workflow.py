@@ -13,6 +13,7 @@ from ..domain.text import has_control_characters
 from . import schemas as s
 from .credentials import api_key_of, check_authorization
 from .errors import COMMON_ERRORS, error_responses
+from ..http_headers import content_disposition
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow",
                 description="The SIGN8 Workflow API. Every call needs 'Authorization: Bearer <api key>'.")
@@ -214,7 +215,7 @@ def get_file(args):
     """Download a file (an upload, a signed file, an audit report, or a built-in icon/logo) with its Content-Type."""
     meta, body = services().workflows.file_content(org_id(), str(args["file_id"]))
     return Response(body, mimetype=meta["content_type"],
-                    headers={"Content-Disposition": f'inline; filename="{meta["file_name"]}"'})
+                    headers={"Content-Disposition": content_disposition("inline", meta["file_name"])})
 
 
 @blp.before_request

@@ -28,7 +28,7 @@ from __future__ import annotations
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from ._text import Typeface, needs_unicode, parse_time, utc_text
+from ._text import Typeface, parse_time, utc_text
 from .signed_pdf import SIGNATURE_TYPES, person_name, signature_type, signing_order
 
 FOOTER = "Produced by sign8-mock, a mock server of the SIGN8 Workflow API, for testing: no legal effect."
@@ -118,7 +118,7 @@ def audit_report(workflow: dict, files: list[dict], signers: list[dict], organiz
     signers = signing_order(signers)
     rows = timeline(workflow, signers)
     pdf = _Report(unit="pt", format="A4")
-    pdf.face = face = Typeface(pdf, unicode=needs_unicode(*_strings(workflow, files, signers, organization)))
+    pdf.face = face = Typeface(pdf, _strings(workflow, files, signers, organization))
     t = face.text
     pdf.set_margins(48, 48, 48)
     pdf.set_auto_page_break(True, margin=48)

@@ -28,21 +28,24 @@ page as displayed (its CropBox, else MediaBox; /Rotate honoured). A field is a b
 below and to the right of (x, y); an annotation's (x, y) is the top-left of its first line of text.
 A field of width or height 0 gets a 180 x 50 pt stamp.
 
-The result has these revisions: the original bytes unchanged; one incremental update that draws
-every field's appearance (name, signature type in words, date and time UTC, and "sign8-mock test
-signature: no legal effect") and every annotation into the page content (wrapped in q/Q, as a form
-XObject) and adds the empty signature fields; then one incremental update per signer, each a PAdES
-baseline B-B signature (pyHanko, SHA-256, ECDSA P-256) covering everything before it. Page count and
-the pages' own content do not change. (A file whose cross-reference table pyHanko cannot read, but
-pypdf could at upload, is first rewritten by pypdf; only then does the result not begin with the
-original bytes.)
+The result has these revisions: the original bytes unchanged; one incremental update that adds the
+signature fields, each signer's first field a widget whose own appearance stream is the stamp (name,
+signature type in words, date and time UTC, and "sign8-mock test signature: no legal effect"), drawn
+upright as displayed on a rotated page too, so that every viewer drawing widgets shows it (Poppler,
+PDFium with forms on, MuPDF, Acrobat); a signer's further fields and every annotation are drawn into the
+page content (wrapped in q/Q, as a form XObject), which nothing covers; then one incremental update per
+signer, each a PAdES baseline B-B signature (pyHanko, SHA-256, ECDSA P-256) covering everything before
+it, which leaves the appearances as they are (NoOpStampStyle). Page count and the pages' own content do
+not change. (A file whose cross-reference table pyHanko cannot read, but pypdf could at upload, is first
+rewritten by pypdf; only then does the result not begin with the original bytes.)
 
 Errors: ValueError for a field or annotation on a page the file lacks; pyHanko's exceptions for a
 file it cannot sign (e.g. an earlier certification signature that forbids any change). The caller
 records them in the workflow's events and retries; nothing here is partial (bytes or an exception).
 
 Cost (2 cores, warm): about 0.2-0.3 s of CPU for 1 or 50 pages and 3 signers when all text is
-Latin-1, about 0.1 s more when a name needs the Unicode font. The first call of a process also
+Latin-1, about 0.1 s more when a name needs the Unicode font, about 1 s more when one is Chinese,
+Japanese or Korean (the CJK font is read; fpdf2 embeds only the glyphs used). The first call of a process also
 imports pyHanko and fpdf2 (about 1.3 s): warm them up off the request path.
 """
 from __future__ import annotations
@@ -143,13 +146,15 @@ class _Page:
         return round(min(xs), 2), round(min(ys), 2), round(max(xs), 2), round(max(ys), 2)
 
 
-# -- the visible stamps (fpdf2 overlay, one page per stamped page) ---------------------------------
+# -- the visible stamps (fpdf2: one page per widget stamp, one per page with content to draw) -----
 def _draw_field(pdf, face: Typeface, box, lines: list[tuple[str, float, bool, tuple]]) -> None:
     x, y, w, h = box
     pdf.set_draw_color(*ACCENT)
     pdf.set_fill_color(235, 248, 247)
-    pdf.set_line_width(min(1.0, max(0.3, h / 60)))
-    pdf.rect(x, y, w, h, style="DF")
+    line = min(1.0, max(0.3, h / 60))
+    pdf.set_line_width(line)
+    # The border inside the box: a widget's appearance is clipped to its rectangle.
+    pdf.rect(x + line / 2, y + line / 2, w - line, h - line, style="DF")
     pdf.set_fill_color(*ACCENT)
     bar = min(4.0, w * 0.04)
     pdf.rect(x, y, bar, h, style="F")
@@ -159,7 +164,7 @@ def _draw_field(pdf, face: Typeface, box, lines: list[tuple[str, float, bool, tu
     avail_h = max(1.0, h - 2 * pad)
     units = sum(rel for _, rel, _, _ in lines) * 1.18
     k = min(10.0, avail_h / units)
-    baseline = y + pad
+    top = y + pad
     for text, rel, bold, color in lines:
         text = face.text(text)
         size = max(0.5, k * rel)
@@ -167,9 +172,10 @@ def _draw_field(pdf, face: Typeface, box, lines: list[tuple[str, float, bool, tu
         width = pdf.get_string_width(text)
         if width > avail_w:
             size = max(0.5, size * avail_w / width)
-        baseline += k * rel * 1.18
         with face.font(pdf, size, bold, color):
-            pdf.text(left, baseline - k * rel * 0.25, text)
+            pdf.set_xy(left, top)
+            pdf.cell(avail_w, k * rel * 1.18, text)
+        top += k * rel * 1.18
 
 
 def _stamp_lines(signer: dict, organization_name: str, when) -> list:
@@ -191,19 +197,28 @@ def _draw_annotation(pdf, face: Typeface, ann: dict) -> None:
     face.font(pdf, size, color=_hex_color(ann.get("color")))
     x, y = float(ann.get("x") or 0), float(ann.get("y") or 0)
     for i, line in enumerate(str(ann.get("text") or "").splitlines() or [""]):
-        pdf.text(x, y + size * (0.8 + 1.2 * i), face.text(line))
+        text = face.text(line)
+        pdf.set_xy(x, y + size * 1.2 * i)
+        pdf.cell(pdf.get_string_width(text) + 1, size * 1.2, text)
 
 
-def _overlay(pages: dict[int, _Page], stamps: dict[int, list], annotations: dict[int, list]) -> bytes:
+def _overlay(widgets: list, pages: dict[int, _Page], stamps: dict[int, list], annotations: dict[int, list]) -> bytes:
+    """One page of the size of each widget's stamp (in ``widgets`` order), then one per page in ``pages``
+    holding that page's other stamps and its annotations, as displayed."""
     from fpdf import FPDF
 
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
+    pdf.c_margin = 0
     pdf.set_creator("sign8-mock")
-    texts = [t for entries in stamps.values() for _, lines in entries for t, *_ in lines]
+    texts = [t for _, lines in widgets for t, *_ in lines]
+    texts += [t for entries in stamps.values() for _, lines in entries for t, *_ in lines]
     texts += [a.get("text") for entries in annotations.values() for a in entries]
-    face = Typeface(pdf, unicode=needs_unicode(*texts))
+    face = Typeface(pdf, texts)
+    for (_, _, w, h), lines in widgets:
+        pdf.add_page(orientation="P", format=(w, h))
+        _draw_field(pdf, face, (0, 0, w, h), lines)
     for ix in sorted(pages):
         page = pages[ix]
         pdf.add_page(orientation="P", format=(page.dw, page.dh))
@@ -212,6 +227,42 @@ def _overlay(pages: dict[int, _Page], stamps: dict[int, list], annotations: dict
         for ann in annotations.get(ix, []):
             _draw_annotation(pdf, face, ann)
     return bytes(pdf.output())
+
+
+def _appearance(writer, page: _Page, box, rect, stamp) -> object:
+    """The widget's normal appearance: the stamp page drawn upright as displayed, in the widget's rectangle.
+
+    The form's own space is the page's unrotated user space (viewers turn widgets with the page), so
+    on a rotated page the stamp is turned the other way inside it: the same matrix as the page overlay.
+    """
+    from pyhanko.pdf_utils import generic
+
+    x, y, _, h = box
+    a, b, c, d, e, f = page.matrix()
+    bottom = page.dh - y - h
+    cm = (a, b, c, d, a * x + c * bottom + e - rect[0], b * x + d * bottom + f - rect[1])
+    operands = " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in cm)
+    return writer.add_object(generic.StreamObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+        generic.pdf_name("/BBox"): generic.ArrayObject(generic.FloatObject(v) for v in
+                                                       (0, 0, rect[2] - rect[0], rect[3] - rect[1])),
+        generic.pdf_name("/Resources"): generic.DictionaryObject({generic.pdf_name("/XObject"): generic.DictionaryObject(
+            {generic.pdf_name(XOBJECT_NAME): stamp})}),
+    }, stream_data=f"q {operands} cm {XOBJECT_NAME} Do Q".encode("ascii")))
+
+
+def _set_appearance(writer, name: str, appearance) -> None:
+    """Give the signature field ``name`` (field and widget in one dictionary, as pyHanko makes it) its /AP."""
+    from pyhanko.pdf_utils import generic
+
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if str(field.get("/T")) == name:
+            field[generic.pdf_name("/AP")] = generic.DictionaryObject({generic.pdf_name("/N"): appearance})
+            writer.update_container(field)
+            return
+    raise LookupError(name)
 
 
 # -- signing ---------------------------------------------------------------------------------------
@@ -313,23 +364,30 @@ def sign_document(original: bytes, fields: list[dict], signers: list[dict], anno
             pages[ix] = _Page(writer, ix)
         return ix
 
-    stamps: dict[int, list] = {}
-    widget_of: dict[str, tuple[int, tuple]] = {}
+    stamps: dict[int, list] = {}  # stamps drawn into page content: a signer's fields after the first
+    widgets: list = []  # (box, lines) of each signer's first field: its widget's appearance
+    widget_of: dict[str, tuple[int, tuple, tuple, int]] = {}  # signer -> page, box, user rect, widget index
     for f in fields:
         ix = page_of(f, "A signature field")
         signer = by_signer[f["signer_id"]]
         when = signed_at.get(signer["signer_id"]) or signer.get("signed_at")
         box = _box(f)
-        stamps.setdefault(ix, []).append((box, _stamp_lines(signer, organization_name, when)))
-        widget_of.setdefault(signer["signer_id"], (ix, pages[ix].user_rect(*box)))
+        lines = _stamp_lines(signer, organization_name, when)
+        if signer["signer_id"] in widget_of:
+            stamps.setdefault(ix, []).append((box, lines))
+        else:
+            widget_of[signer["signer_id"]] = (ix, box, pages[ix].user_rect(*box), len(widgets))
+            widgets.append(((0, 0, box[2], box[3]), lines))
     notes: dict[int, list] = {}
     for a in annotations:
         notes.setdefault(page_of(a, "An annotation"), []).append(a)
 
-    if pages:
-        overlay = PdfFileReader(io.BytesIO(_overlay(pages, stamps, notes)), strict=False)
-        opener = writer.add_object(generic.StreamObject(stream_data=b"q\n"))
-        for n, ix in enumerate(sorted(pages)):
+    drawn = sorted({ix for ix in stamps} | {ix for ix in notes})
+    if widgets or drawn:
+        overlay = PdfFileReader(io.BytesIO(_overlay(widgets, {ix: pages[ix] for ix in drawn}, stamps, notes)),
+                                strict=False)
+        opener = writer.add_object(generic.StreamObject(stream_data=b"q\n")) if drawn else None
+        for n, ix in enumerate(drawn, start=len(widgets)):
             xobj = writer.import_page_as_xobject(overlay, page_ix=n)
             cm = " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in pages[ix].matrix())
             draw = writer.add_object(generic.StreamObject(
@@ -341,8 +399,12 @@ def sign_document(original: bytes, fields: list[dict], signers: list[dict], anno
     for signer in ordered:
         placed = widget_of.get(signer["signer_id"])
         spec = sig_fields.SigFieldSpec(field_name(signer), on_page=placed[0] if placed else 0,
-                                       box=placed[1] if placed else None, empty_field_appearance=bool(placed))
+                                       box=placed[2] if placed else None)
         sig_fields.append_signature_field(writer, spec)
+        if placed:
+            ix, box, rect, n = placed
+            stamp = writer.import_page_as_xobject(overlay, page_ix=n)
+            _set_appearance(writer, field_name(signer), _appearance(writer, pages[ix], box, rect, stamp))
     out = io.BytesIO()
     writer.write(out)
     data = out.getvalue()

@@ -15,6 +15,7 @@ from ..domain.errors import DomainError, NotFound, ValidationFailed
 from ..domain.text import CONTROL_MESSAGE, has_control_characters
 from .colors import palette
 from .i18n import Words, language_of
+from ..http_headers import content_disposition
 
 bp = Blueprint("signing", __name__, url_prefix="/sign", template_folder="templates", static_folder="static",
                static_url_path="/_static")
@@ -220,7 +221,7 @@ def file(token, file_id):
         return _error(exc)
     disposition = "attachment" if request.args.get("download") else "inline"
     return Response(content, mimetype=meta["content_type"],
-                    headers={"Content-Disposition": f'{disposition}; filename="{meta["file_name"]}"'})
+                    headers={"Content-Disposition": content_disposition(disposition, meta["file_name"])})
 
 
 @bp.route("/<token>/files/<file_id>/pages/<int:number>.png", methods=["GET"])
