@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import signal
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from mock_server.domain.records import file_record, signer_record, workflow_reco
 from mock_server.storage import TABLES, Store
 
 DAY = 86400
+N = 10000  # workflows of the lock test: more than one 20 ms transaction removes, even on a fast machine
 
 
 def unique_pdf(tag: str) -> bytes:
@@ -121,3 +124,224 @@ def test_a_workflow_past_retention_goes_with_everything_and_stays_gone_after_a_r
     kept = {wid: {**seen, "workflow": json.loads(json.dumps(seen["workflow"]).replace(old_url, server.url)),
                   "journal": set()} for wid, seen in kept.items()}
     check("after a restart")
+
+
+# -- idle provisioned organizations ------------------------------------------------------------------------
+def backdate_last_call(services, organization_id: str, days: int) -> None:
+    """Pretend the organization's last call was `days` real days ago (real time cannot be moved from a test)."""
+    with services.store.transaction() as tx:
+        org = services.store.get("organizations", organization_id)
+        day = (datetime.now(timezone.utc) - timedelta(days=days)).date().isoformat()
+        tx.put("organizations", {**org, "last_call_on": day})
+
+
+def journal_bytes(db: Path) -> int:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + ".journal.*"))
+
+
+def test_an_idle_provisioned_organization_goes_with_everything_and_a_call_is_recorded_once_a_day(
+        live_server_factory, tmp_path):
+    db = tmp_path / "mock.json"
+    orgs_file = tmp_path / "organizations.json"
+    orgs_file.write_text(json.dumps([{"api_key": "known-key-1", "name": "Known"}]))
+    server = live_server_factory({"db": str(db), "retention": 1, "organizations_file": str(orgs_file)})
+    services = server.services
+    idle, active, known = Api(server.url), Api(server.url), Api(server.url, key="known-key-1")
+    idle_wf = refused_with_files(idle, [unique_pdf("idle")])
+    idle_draft = idle.draft(pdf=unique_pdf("idle draft"))
+    active_wf = refused_with_files(active, [unique_pdf("active")])
+    known_wf = refused_with_files(known, [unique_pdf("known")])
+    orgs = {name: api.control("GET", "organization").json() for name, api in
+            (("idle", idle), ("active", active), ("known", known))}
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert orgs["idle"]["retention"]["last_call_on"] == today
+    assert orgs["known"]["retention"]["organization_removal_at"] is None  # organizations.json: never removed
+    assert orgs["idle"]["retention"]["organization_removal_at"] == (
+        datetime.now(timezone.utc).date() + timedelta(days=2)).isoformat() + "T00:00:00.000Z"
+
+    # Only the first call of a day writes (the day of the last call); the rest of the day's calls write nothing.
+    size = journal_bytes(db)
+    for _ in range(5):
+        active.get("GetWorkflow", workflow_id=active_wf["workflow_id"])
+        active.control("GET", "organization")
+    assert journal_bytes(db) == size
+
+    idle_id, known_id = orgs["idle"]["organization_id"], orgs["known"]["organization_id"]
+    backdate_last_call(services, idle_id, 3)
+    backdate_last_call(services, known_id, 30)
+    assert services.retention_plan(idle_id)["organization_removal_at"] < datetime.now(timezone.utc).isoformat()
+    report = Api(server.url).control("POST", "retention/run", scoped=False).json()
+    assert report["organizations_removed"] == 1 and report["workflows_removed"] == 2, report
+
+    snapshot = Api(server.url).control("GET", "snapshot", scoped=False).json()
+    assert idle_id not in json.dumps(snapshot["tables"])  # not one record of it in any table
+    assert known_id in json.dumps(snapshot["tables"]["organizations"])
+    assert not any(blob_path(db, d).exists() for d in idle_wf["digests"] | {digest(unique_pdf("idle draft"))})
+    assert on_disk(db, idle_id) == []
+    for api, made in ((active, active_wf), (known, known_wf)):
+        assert api.workflow(made["workflow_id"])["status"] == "refused"
+        assert all(blob_path(db, d).exists() for d in made["digests"])
+    assert idle_draft["workflow_id"] not in json.dumps(snapshot)
+    # The same key again: a new, empty organization.
+    assert idle.get("ListWorkflows").json()["total"] == 0
+
+    server.stop()
+    server = live_server_factory({"db": str(db), "retention": 1, "organizations_file": str(orgs_file)})
+    again = server.services.store.get("organizations", orgs["active"]["organization_id"])
+    assert again["last_call_on"] == today  # the day of the last call is durable
+    assert server.services.store.get("organizations", idle_id)["last_call_on"] == today  # (its new call)
+
+
+# -- who may run it, and on what ----------------------------------------------------------------------------
+def old_refused(api: Api) -> str:
+    """A refused workflow that is two days past its final state on its organization's clock (retention 1 day)."""
+    made = api.started()
+    act(made["signers"][0], "refuse", "no").raise_for_status()
+    # Its audit report made (a workflow whose documents are still being made waits for a later run).
+    assert wait_until(lambda: api.workflow(made["workflow_id"]).get("audit_report_file_id"), timeout=60)
+    api.control("POST", "clock/advance", {"seconds": 2 * DAY})
+    return made["workflow_id"]
+
+
+def test_a_run_with_an_api_key_removes_only_that_organization_s_workflows_and_needs_the_admin_token(
+        live_server_factory):
+    server = live_server_factory({"retention": 1, "admin_token": "admin-secret"})
+    admin = {"X-Admin-Token": "admin-secret"}
+
+    class AdminApi(Api):
+        @property
+        def headers(self):
+            return {**super().headers, **admin}
+
+    a, b, c = AdminApi(server.url), AdminApi(server.url), AdminApi(server.url)
+    a_old, b_old = old_refused(a), old_refused(b)
+    c.get("ListWorkflows")
+    c_id = c.control("GET", "organization").json()["organization_id"]
+    backdate_last_call(server.services, c_id, 5)
+    a.idle()
+    b.idle()
+
+    # Without the admin token: refused, like every control call when one is set; nothing removed.
+    plain = Api(server.url, key=a.key)
+    resp = plain.control("POST", "retention/run")
+    assert resp.status_code == 401 and resp.json()["error"]["code"] == "admin_token_required"
+    assert a.get("GetWorkflow", expect=None, workflow_id=a_old).status_code == 200
+
+    # The admin token with A's key: A's workflows only; B's and the idle organization C stay.
+    report = a.control("POST", "retention/run").json()
+    assert (report["organization_id"], report["workflows_removed"], report["organizations_removed"]) == (
+        a.control("GET", "organization").json()["organization_id"], 1, 0), report
+    assert a.get("GetWorkflow", expect=None, workflow_id=a_old).status_code == 404
+    assert b.get("GetWorkflow", expect=None, workflow_id=b_old).status_code == 200
+    assert server.services.store.get("organizations", c_id) is not None
+
+    # The admin token alone (the operator): everything past retention, idle organizations too.
+    resp = server_run = Api(server.url).http.post(f"{server.url}/_mock/retention/run", headers=admin, timeout=15)
+    report = server_run.json()
+    assert resp.status_code == 200 and report["organization_id"] is None
+    assert (report["workflows_removed"], report["organizations_removed"]) == (1, 1), report
+    assert b.get("GetWorkflow", expect=None, workflow_id=b_old).status_code == 404
+    assert server.services.store.get("organizations", c_id) is None
+
+
+def test_without_retention_the_run_answers_409_and_nothing_is_recorded(live_server_factory):
+    server = live_server_factory()
+    api = Api(server.url)
+    old = old_refused(api)
+    resp = api.control("POST", "retention/run")
+    assert resp.status_code == 409 and resp.json()["error"]["code"] == "retention_off"
+    assert api.control("GET", "organization").json()["retention"] is None
+    assert api.workflow(old)["status"] == "refused"
+    org = server.services.store.get("organizations", api.control("GET", "organization").json()["organization_id"])
+    assert "last_call_on" not in org  # no write for calls while retention is off
+
+
+# -- the store's lock ----------------------------------------------------------------------------------------
+def test_a_big_run_holds_the_store_lock_at_most_50_ms_at_a_time(tmp_path):
+    """10,000 workflows past retention go in several short transactions; a reader never waits 50 ms for the lock."""
+    app = create_app({"db": str(tmp_path / "mock.json"), "retention": 1, "scheduler": False})
+    services = app.extensions["sign8"]
+    try:
+        long_ago = (datetime.now(timezone.utc) - timedelta(days=10)).isoformat().replace("+00:00", "Z")
+        with services.store.blob_upload(SAMPLE_PDF.read_bytes()) as sha:
+            with services.store.transaction() as tx:
+                for i in range(N):
+                    wf = tx.put("workflows", workflow_record(organization_id="org-1", name=f"W{i}", now=long_ago,
+                                                             expires_at=long_ago, status="refused"))
+                    tx.put("workflows", {**wf, "refused_at": long_ago})
+                    tx.put("files", file_record(workflow_id=wf["workflow_id"], organization_id="org-1",
+                                                file_name="c.pdf", size=1, sha256=sha, page_count=1, now=long_ago))
+                    tx.put("signers", signer_record(workflow_id=wf["workflow_id"], organization_id="org-1",
+                                                    email="a@example.com", order=1, now=long_ago))
+        waits = []
+        stop = False
+
+        def reader():
+            while not stop:
+                began = time.perf_counter()
+                with services.store.lock:
+                    waits.append(time.perf_counter() - began)
+                time.sleep(0.001)
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        try:
+            report = services.run_retention(None)
+        finally:
+            stop = True
+            thread.join()
+        assert report["workflows_removed"] == N and report["transactions"] >= 2, report
+        assert report["longest_lock_ms"] <= 50, report
+        assert max(waits) * 1000 <= 50, (max(waits), report)
+        assert services.store.count("workflows") == 0 and services.store.count("files") == 0
+        assert not services.store.blobs.exists(sha)
+    finally:
+        services.stop()
+
+
+# -- a power cut in the middle of a run --------------------------------------------------------------------
+def test_a_power_cut_mid_run_loses_nothing_that_stays_and_the_restart_finishes_the_run(tmp_path, server_process):
+    """The run removes an idle organization's workflows (committed batch by batch), then dies at the power cut
+    of the transaction that removes the organization itself: the restart finishes it, and deletes the blobs the
+    committed batches left behind."""
+    db = tmp_path / "mock.json"
+    app = create_app({"db": str(db), "retention": 1})
+    services = app.extensions["sign8"]
+    client = app.test_client()
+    idle, active = {"Authorization": "Bearer idle-key-1"}, {"Authorization": "Bearer active-key-1"}
+    made = {}
+    for name, headers, count in (("idle", idle, 3), ("active", active, 1)):
+        for i in range(count):
+            wf = client.post("/api/workflow/AddWorkflow", json={"name": f"{name} {i}"}, headers=headers).get_json()
+            data = base64.b64encode(unique_pdf(f"{name} {i}")).decode()
+            assert client.post("/api/workflow/AddFile", json={"workflow_id": wf["workflow_id"], "file_name": "c.pdf",
+                                                               "data": data}, headers=headers).status_code == 201
+            made.setdefault(name, []).append(wf["workflow_id"])
+    idle_id = client.get("/_mock/organization", headers=idle).get_json()["organization_id"]
+    backdate_last_call(services, idle_id, 5)
+    services.stop()
+    idle_blobs = {digest(unique_pdf(f"idle {i}")) for i in range(3)}
+    active_blob = digest(unique_pdf("active 0"))
+    assert all(blob_path(db, d).exists() for d in idle_blobs | {active_blob})
+
+    crashed = server_process(db, "--retention", "1", env={"SIGN8_MOCK_TEST_POWER_CUT_ON": "del:organizations"})
+    assert crashed.wait_exit(timeout=60) == 137, crashed.output()  # the background run, FIRST_RUN_DELAY after start
+    after_cut = Store(str(db), TABLES, read_only=True)
+    assert after_cut.get("organizations", idle_id) is not None  # its removal was cut off by the power cut
+    assert [w for w in made["idle"] if after_cut.get("workflows", w)] == []  # the batches before it are durable
+    assert after_cut.get("workflows", made["active"][0]) is not None
+    assert all(blob_path(db, d).exists() for d in idle_blobs)  # left behind: deleted after the run, which died
+
+    restarted = server_process(db, "--retention", "1")
+    operator = Api(restarted.url)
+
+    def finished():
+        tables = operator.control("GET", "snapshot", scoped=False).json()["tables"]
+        return idle_id not in json.dumps(tables) and on_disk(db, idle_id) == []
+
+    assert wait_until(finished, timeout=60), "the restart's run did not finish the removal"
+    assert not any(blob_path(db, d).exists() for d in idle_blobs)
+    active_api = Api(restarted.url, key="active-key-1")
+    assert active_api.workflow(made["active"][0])["name"] == "active 0"
+    assert blob_path(db, active_blob).exists()
+    assert restarted.stop() == 0

@@ -5,7 +5,8 @@ that matters: the journal line is written (the page cache has it, other threads 
 but not fsynced. The window is held open for WINDOW_SECONDS, long enough for any thread that acts
 on the change too early (a webhook sender, say) to act; then the line is cut off again, as a power
 cut would lose it, and the process exits at once without cleanup.
-Off unless SIGN8_MOCK_TEST_POWER_CUT_ON is set; never set it outside tests.
+Off unless SIGN8_MOCK_TEST_POWER_CUT_ON is set; never set it outside tests. Its value names the table whose put
+triggers it ("workflows"), or "del:<table>" for a removal from that table (retention's transactions remove).
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def before_sync_from_env(environ=None):
     table = (environ if environ is not None else os.environ).get(ENV)
     if not table:
         return None
-    needle = f'["put","{table}",'.encode()
+    op, _, name = table.rpartition(":")
+    needle = f'["{op or "put"}","{name}",'.encode()
 
     def power_cut(fd: int, line_start: int, line: bytes) -> None:
         if needle in line:
