@@ -170,6 +170,9 @@ def walk_flow(env: dict, relay_extra_header: bool = False) -> dict:
     f1 = call("POST", "AddFile", 201, json={"workflow_id": wid, "file_name": "a.pdf",
                                            "data": base64.b64encode(pdf).decode()}).json()
     f2 = call("POST", "AddFile", 201, data={"workflow_id": wid}, files={"file": ("b.pdf", pdf, "application/pdf")}).json()
+    # Not a PDF: the drift replays its redacted bytes as as many zero bytes, which the mock refuses the same way.
+    call("POST", "AddFile", 415, json={"workflow_id": wid, "file_name": "c.pdf",
+                                      "data": base64.b64encode(b"plain text, not a PDF").decode()})
     signers = [call("POST", "AddSigner", 201, json={"workflow_id": wid, "email": f"s{i}@example.com", "order": i + 1,
                                                      "phone": f"+49151{i:08d}"},
                     headers={"organisation_id": wf["organization_id"]}).json() for i in range(2)]
@@ -207,17 +210,18 @@ def test_the_proxy_forwards_byte_for_byte_records_a_valid_har_and_keeps_no_secre
     env = stand_in(Tap)
     flow = walk_flow(env)
     api_answers = [a for a in env["tap"].answers if a["path"].startswith("/api/workflow/")]
-    assert len(api_answers) == len(flow["responses"]) == 12
+    assert len(api_answers) == len(flow["responses"]) == 13
     for resp, sent in zip(flow["responses"], api_answers):
         assert resp.content == sent["body"] and resp.status_code == sent["status"]
         assert resp.headers["Content-Type"] == dict(sent["headers"])["Content-Type"]
-    assert flow["responses"][10].content.startswith(b"%PDF")  # GetFile: the file's bytes, as they were
+    download = next(r for r in flow["responses"] if "GetFile" in r.url)
+    assert download.content.startswith(b"%PDF")  # the file's bytes, as they were
 
     text = har_text(env)
     har = json.loads(text)
     jsonschema.validate(har, HAR_SCHEMA)
     kinds = [e["_sign8"]["kind"] for e in har["log"]["entries"]]
-    assert kinds.count("api") == 12 and kinds.count("webhook") == 1
+    assert kinds.count("api") == 13 and kinds.count("webhook") == 1
 
     s = env["secrets"]
     pdf_b64 = base64.b64encode(flow["pdf"]).decode()
@@ -227,7 +231,7 @@ def test_the_proxy_forwards_byte_for_byte_records_a_valid_har_and_keeps_no_secre
     assert s.codes, "the flow used a one-time code"
     leaked = [name for name, word in secret_words.items() if word in text or json.dumps(word)[1:-1] in text]
     assert leaked == []
-    assert text.count("<redacted>") >= 14  # 12 keys + 1 password (the relay's webhook carries none)
+    assert text.count("<redacted>") >= 15  # 13 calls' keys, GetFile's second one, the password
     assert "<redacted file: " in text and "sha256" in text
 
 
@@ -272,7 +276,7 @@ def test_the_mock_itself_upstream_shows_no_drift(stand_in, capsys):
     walk_flow(env)
     report = drift_report(str(env["har"]))
     assert findings(report) == set()
-    assert report["drifted"] is False and report["summary"] == {"exchanges": 12, "webhooks": 1, "findings": 0}
+    assert report["drifted"] is False and report["summary"] == {"exchanges": 13, "webhooks": 1, "findings": 0}
     assert {g["operation"] for g in report["operations"]} == {
         "AddWorkflow", "AddFile", "AddSigner", "AddSignature", "StartWorkflow", "GetWorkflow", "GetFile",
         "webhook workflowRefused"}

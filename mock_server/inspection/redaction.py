@@ -8,7 +8,8 @@ REDACTED = "<redacted>"
 # Credentials carried in headers: API keys, the admin token, cookies.
 REDACTED_HEADERS = frozenset({"authorization", "x-api-key", "x-admin-token", "cookie", "set-cookie"})
 # Query parameters that carry a credential or a secret.
-REDACTED_QUERY = frozenset({"admin_token", "api_key", "apikey", "key", "token", "access_token", "password", "code"})
+REDACTED_QUERY = frozenset({"admin_token", "api_key", "apikey", "key", "token", "access_token", "password", "code",
+                            "webhook_secret", "secret"})
 # Body fields whose value is a secret: a workflow password, a one-time code, a webhook secret.
 SECRET_BODY_FIELDS = ("password", "code", "webhook_secret", "secret")
 # Body fields that carry a file's bytes (AddFile's base64 `data`): kept as their size and SHA-256 only.
