@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .domain import defaults
 from .domain.clock import iso
-from .domain.pdf import page_count
+from .domain.pdf import page_sizes
 from .domain.records import (event, file_record, interface_record, signature_record, signer_record,
                              workflow_record)
 
@@ -81,9 +81,10 @@ def _workflow_records(services, base: Path, spec: dict, org_id: str, created_dt)
     file_spec = spec["file"]
     pdf = (base / file_spec["path"]).read_bytes()
     digest = services.store.blobs.put(pdf)
+    sizes = page_sizes(pdf)
     file_doc = file_record(file_id=file_spec["file_id"], workflow_id=wid, organization_id=org_id,
                            file_name=file_spec.get("file_name") or Path(file_spec["path"]).name, size=len(pdf),
-                           sha256=digest, page_count=page_count(pdf), now=created)
+                           sha256=digest, page_count=len(sizes), page_sizes=sizes, now=created)
     signers, signatures = [], []
     events = [event("created", created, "seed")]
     if status != "draft":

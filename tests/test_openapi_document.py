@@ -45,11 +45,14 @@ def resolve(spec, schema):
 
 
 def as_jsonschema(schema):
-    """OpenAPI 3.0 nullable -> JSON Schema null type, so jsonschema can judge examples and payloads."""
+    """OpenAPI 3.0 nullable -> JSON Schema null type, and 3.0's boolean exclusiveMinimum -> the number of JSON
+    Schema 2020-12, so jsonschema can judge examples and payloads."""
     schema = copy.deepcopy(schema)
     for node in walk(schema):
         if node.pop("nullable", False) and "type" in node:
             node["type"] = [node["type"], "null"]
+        if node.get("exclusiveMinimum") is True and "minimum" in node:
+            node["exclusiveMinimum"] = node.pop("minimum")
     return schema
 
 

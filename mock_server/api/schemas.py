@@ -16,7 +16,14 @@ HEX_COLOR = validate.Regexp(r"^#[0-9A-Fa-f]{6}$", error="Must be a colour in the
 E164 = validate.Regexp(r"^\+[1-9][0-9]{6,14}$",
                       error="Must be a phone number in E.164 form: +, country code and number, no spaces "
                             "(e.g. +4915112345678).")
-POSITION_NOTE = "PDF points (1/72 inch), measured from the top-left corner of the page."
+POSITION_NOTE = ("PDF points (1/72 inch), measured from the top-left corner of the page as displayed: its CropBox "
+                 "(else MediaBox), wherever that box's origin lies, turned by the page's /Rotate.")
+ON_PAGE_RULE = (POSITION_NOTE + " The box must lie wholly inside that page (a page rotated by 90 degrees is as wide "
+                "as its box is high): AddSignature's x + width and y + height, AddAnnotation's x (where its text "
+                "starts) and y + font_size (its first line). A box off the page answers 422 naming the coordinate and "
+                "the page's size, e.g. \"x + width = 680 exceeds the page width 595 pt (page 1 of 'contract.pdf')\".")
+
+
 def no_control_chars(value: str) -> None:
     if has_control_characters(value):
         raise ValidationError(CONTROL_MESSAGE)
@@ -116,16 +123,18 @@ class AddSignerArgs(BaseSchema):
 class PositionMixin(BaseSchema):
     page = StrictInteger(required=True, validate=validate.Range(min=1, max=100000),
                           metadata={"description": "1-based page of the file."})
-    x = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
-    y = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": POSITION_NOTE})
+    x = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": ON_PAGE_RULE})
+    y = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": ON_PAGE_RULE})
 
 
 class AddSignatureArgs(PositionMixin):
     workflow_id = Id(required=True)
     file_id = Id(required=True)
     signer_id = Id(required=True)
-    width = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
-    height = StrictFloat(required=True, validate=validate.Range(min=0, max=100000), metadata={"description": "PDF points."})
+    width = StrictFloat(required=True, validate=validate.Range(min=0, max=100000, min_inclusive=False), metadata={
+        "exclusiveMinimum": True, "description": "PDF points, more than 0; x + width must not exceed the page's displayed width (else 422)."})
+    height = StrictFloat(required=True, validate=validate.Range(min=0, max=100000, min_inclusive=False), metadata={
+        "exclusiveMinimum": True, "description": "PDF points, more than 0; y + height must not exceed the page's displayed height (else 422)."})
     required = StrictBoolean(load_default=True)
 
 

@@ -57,7 +57,8 @@ def workflow_record(*, organization_id: str, name: str, now: str, expires_at: st
 
 def file_record(*, workflow_id: str, organization_id: str, file_name: str, size: int, sha256: str, page_count: int,
                 now: str, file_id: str | None = None, content_type: str = "application/pdf",
-                kind: str | None = None, source_file_id: str | None = None) -> dict:
+                kind: str | None = None, source_file_id: str | None = None,
+                page_sizes: list | None = None) -> dict:
     """An uploaded file (kind None), or one the mock produced (kind "signed" or "audit_report", from source_file_id)."""
     doc = {
         "file_id": file_id or new_id(),
@@ -70,6 +71,8 @@ def file_record(*, workflow_id: str, organization_id: str, file_name: str, size:
         "page_count": page_count,
         "created_at": now,
     }
+    if page_sizes is not None:
+        doc["page_sizes"] = page_sizes  # [width, height] of each page as displayed (AddSignature checks fields)
     if kind is None:
         doc["signed_file_id"] = None  # set when the workflow is completed and this file is signed (documents/jobs.py)
     else:

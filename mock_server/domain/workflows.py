@@ -7,7 +7,7 @@ from . import defaults
 from .clock import iso
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
 from .passwords import hash_password
-from .pdf import page_count
+from .pdf import page_sizes
 from .records import (annotation_record, event, file_record, interface_record, is_original, signature_record,
                       signer_record, workflow_record)
 
@@ -86,13 +86,13 @@ class Workflows:
         self._draft(workflow_id, org_id)
         if len(data) > self.settings.max_file_bytes:
             raise PayloadTooLarge(f"The file is larger than the limit of {self.settings.max_file_bytes} bytes.")
-        pages = page_count(data)
+        sizes = page_sizes(data)
         with self.store.blob_upload(data) as digest:
-            return self._commit_file(org_id, workflow_id, file_name, data, pages, digest)
+            return self._commit_file(org_id, workflow_id, file_name, data, sizes, digest)
 
-    def _commit_file(self, org_id: str, workflow_id: str, file_name: str, data: bytes, pages: int, digest: str) -> dict:
+    def _commit_file(self, org_id: str, workflow_id: str, file_name: str, data: bytes, sizes: list, digest: str) -> dict:
         doc = file_record(workflow_id=workflow_id, organization_id=org_id, file_name=file_name, size=len(data),
-                          sha256=digest, page_count=pages, now=self.now(org_id))
+                          sha256=digest, page_count=len(sizes), page_sizes=sizes, now=self.now(org_id))
         with self.store.transaction() as tx:
             self._draft(workflow_id, org_id)
             tx.put("files", doc)
@@ -145,10 +145,41 @@ class Workflows:
                                    fields={"page": [f"Must be between 1 and {f['page_count']}."]})
         return f
 
+    def _page_size(self, f: dict, page: int) -> tuple[float, float]:
+        """The page's displayed size; read from the file's bytes for a file stored before sizes were kept."""
+        sizes = f.get("page_sizes")
+        if sizes is None:
+            body = self.store.blobs.get(f["sha256"])
+            sizes = page_sizes(body) if body is not None else None
+        return tuple(sizes[page - 1]) if sizes else (None, None)
+
+    def _check_on_page(self, f: dict, data: dict, width: tuple[str, float] | None, height: tuple[str, float]) -> None:
+        """Refuse a box that does not lie wholly inside its page as displayed (422 naming the coordinate).
+
+        width and height are (field name, value); width None: only the box's left edge must be on the page
+        (an annotation's text runs as far right as its font makes it)."""
+        page_w, page_h = self._page_size(f, data["page"])
+        if page_w is None:
+            return  # the bytes are gone (nothing to sign either): StartWorkflow's documents will say so
+        where = f"(page {data['page']} of '{f['file_name']}')"
+        problems = {}
+        if width is None:
+            if data["x"] >= page_w:
+                problems["x"] = f"x = {_pt(data['x'])} is not inside the page width {_pt(page_w)} pt {where}."
+        elif data["x"] + width[1] > page_w:
+            problems["x"] = (f"x + {width[0]} = {_pt(data['x'] + width[1])} exceeds the page width {_pt(page_w)} pt "
+                             f"{where}.")
+        if data["y"] + height[1] > page_h:
+            problems["y"] = (f"y + {height[0]} = {_pt(data['y'] + height[1])} exceeds the page height {_pt(page_h)} pt "
+                             f"{where}.")
+        if problems:
+            raise ValidationFailed(" ".join(problems.values()), fields={k: [v] for k, v in problems.items()})
+
     def add_signature(self, org_id: str, data: dict) -> dict:
         with self.store.transaction() as tx:
             wf = self._draft(data["workflow_id"], org_id)
-            self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
+            f = self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
+            self._check_on_page(f, data, ("width", data["width"]), ("height", data["height"]))
             signer = self.store.get("signers", data["signer_id"])
             if signer is None or signer["organization_id"] != org_id or signer["workflow_id"] != wf["workflow_id"]:
                 raise NotFound(f"Signer '{data['signer_id']}' does not exist in workflow '{wf['workflow_id']}'.",
@@ -162,7 +193,9 @@ class Workflows:
     def add_annotation(self, org_id: str, data: dict) -> dict:
         with self.store.transaction() as tx:
             wf = self._draft(data["workflow_id"], org_id)
-            self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
+            f = self._page_on_file(org_id, wf["workflow_id"], data["file_id"], data["page"])
+            # The text starts at (x, y), its first line font_size tall; how far it runs right depends on the font.
+            self._check_on_page(f, data, None, ("font_size", data.get("font_size") or 12))
             now = self.now(org_id)
             doc = annotation_record(organization_id=org_id, now=now, **data)
             tx.put("annotations", doc)
@@ -316,3 +349,8 @@ class Workflows:
             rows = [wf for wf in rows if wf["status"] == status]
         rows.reverse()
         return {"total": len(rows), "limit": limit, "offset": offset, "items": rows[offset:offset + limit]}
+
+
+def _pt(value: float) -> str:
+    """Points as a person writes them: 680, 595.28."""
+    return f"{round(value, 2):g}"
