@@ -320,3 +320,33 @@ def test_drift_on_a_file_that_is_no_har_exits_2(tmp_path, capsys):
     bad.write_text("{}")
     assert cli.main(["drift", str(bad)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_without_forward_webhooks_the_relay_records_and_answers_204(stand_in):
+    env = stand_in(Tap, forward=False)
+    resp = requests.post(env["proxy"].webhook_url + "/api/workflow/workflowExpired", data=b'{"event":"workflowExpired"}',
+                         headers={"Content-Type": "application/json", "organisation_id": "org-1"}, timeout=10)
+    assert resp.status_code == 204 and env["receiver"].received == []
+    entry = json.loads(har_text(env))["log"]["entries"][0]
+    assert entry["_sign8"]["kind"] == "webhook" and entry["_sign8"]["forwarded_to"] is None
+    assert {"name": "organisation_id", "value": "org-1"} in entry["request"]["headers"]
+
+
+def test_an_unreachable_upstream_answers_502_and_is_recorded_as_such(tmp_path):
+    receiver = WebhookReceiver(start=False)  # a port nobody listens on
+    proxy = ProxyServer(receiver.url, record=str(tmp_path / "down.har")).start()
+    try:
+        resp = requests.get(f"{proxy.url}/api/workflow/ListWorkflows", headers={"Authorization": "Bearer k"},
+                            timeout=10)
+    finally:
+        proxy.stop()
+    assert resp.status_code == 502 and resp.json()["error"]["code"] == "proxy_upstream_unreachable"
+    entry = json.loads((tmp_path / "down.har").read_text())["log"]["entries"][0]
+    assert entry["_sign8"]["error"] and {"name": "Authorization", "value": "<redacted>"} in entry["request"]["headers"]
+    # drift leaves out what never reached the service
+    assert drift_report(str(tmp_path / "down.har"))["summary"]["exchanges"] == 0
+
+
+def test_the_proxy_command_refuses_an_upstream_that_is_no_url(capsys):
+    assert cli.main(["proxy", "--upstream", "sign8.example", "--port", "0"]) == 2
+    assert "not an http(s) URL" in capsys.readouterr().err
