@@ -319,3 +319,92 @@ def sign8_mock(sign8_mock_server):
 def sign8_webhook_secret(sign8_mock) -> str:
     """A new webhook secret for the test's organization: its webhooks are signed; sign8_mock.verify(hit) checks one."""
     return sign8_mock.new_webhook_secret()
+
+
+# -- the contract: every answer checked against the served document (opt in) -----------------------------
+CONTRACT_LOG = pytest.StashKey[object]()
+CONTRACT_UNWATCH = pytest.StashKey[object]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("sign8-mock")
+    help_text = ("Check every answer of a sign8-mock app in this test process against the document it serves at "
+                 "/openapi.json; an answer the document does not describe fails the test that got it "
+                 "(needs openapi-core: pip install 'sign8-mock[contract]').")
+    group.addoption("--sign8-contract", action="store_true", default=False, help=help_text)
+    parser.addini("sign8_contract", help_text + " Same as --sign8-contract.", type="bool", default=False)
+
+
+def pytest_configure(config):
+    if not (config.getoption("sign8_contract") or config.getini("sign8_contract")):
+        return
+    try:
+        from .contract import ContractLog, watch
+        import openapi_core  # noqa: F401  (fail here, with the fix, rather than on the first answer)
+    except ImportError as exc:
+        raise pytest.UsageError(f"--sign8-contract needs openapi-core: pip install 'sign8-mock[contract]' ({exc})")
+    log = ContractLog()
+    config.stash[CONTRACT_LOG] = log
+    config.stash[CONTRACT_UNWATCH] = watch(log)
+
+
+def pytest_unconfigure(config):
+    unwatch = config.stash.get(CONTRACT_UNWATCH, None)
+    if unwatch is not None:
+        unwatch()
+
+
+def _contract_failures(item) -> str | None:
+    log = item.config.stash.get(CONTRACT_LOG, None)
+    if log is None:
+        return None
+    found = log.take()
+    if not found:
+        return None
+    lines = "\n".join(f"  {m}" for m in found[:20])
+    return f"{len(found)} answer(s) the served /openapi.json does not describe:\n{lines}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    log = item.config.stash.get(CONTRACT_LOG, None)
+    if log is not None:
+        log.current_test = item.nodeid
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    failure = _contract_failures(item)  # answers of the test's fixtures count too: their setup ran just before
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    failure = _contract_failures(item)
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    return result
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    log = config.stash.get(CONTRACT_LOG, None)
+    if log is None:
+        return
+    terminalreporter.write_line(f"sign8-mock contract: {log.checked} responses validated against the served "
+                                f"/openapi.json, {len(log.mismatches)} mismatches")
+    for mismatch in log.mismatches[:50]:
+        terminalreporter.write_line(f"  {mismatch.test}: {mismatch}")
+
+
+@pytest.fixture
+def sign8_contract(request):
+    """The run's contract log (checked, mismatches), or a skip when --sign8-contract is off."""
+    log = request.config.stash.get(CONTRACT_LOG, None)
+    if log is None:
+        pytest.skip("the contract check is off: run with --sign8-contract (or sign8_contract = true in the ini)")
+    return log

@@ -112,12 +112,20 @@ class MockApi(Api):
                 blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
                 self.spec.tag({"name": name, "description": blp.description})
 
-    def _openapi_json(self):
+    def document_variant(self) -> tuple:
+        """What the document depends on besides where the mock listens (its servers entry)."""
+        return ("admin_token", bool(self._app.extensions["sign8"].settings.admin_token))
+
+    def document(self) -> dict:
+        """The served OpenAPI document (inside a request: its servers entry may name the address asked)."""
         self.document_blueprints()
         settings = self._app.extensions["sign8"].settings
-        doc = openapi_extras.finish(self.spec.to_dict(), server_url=server_url(settings),
-                                    admin_token=bool(settings.admin_token))
-        return current_app.response_class(current_app.json.dumps(doc, indent=2), mimetype="application/json")
+        return openapi_extras.finish(self.spec.to_dict(), server_url=server_url(settings),
+                                     admin_token=self.document_variant()[1])
+
+    def _openapi_json(self):
+        return current_app.response_class(current_app.json.dumps(self.document(), indent=2),
+                                          mimetype="application/json")
     # Operations list each error status they give; a catch-all "default" would hide undeclared ones.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
