@@ -127,9 +127,12 @@ image-deps:
 clients-test: $(RUN_STAMP) clients-deps
 	$(BIN)/python scripts/clients_test.py
 
-# The Java client compiles against javax.annotation.Generated: Debian's Geronimo annotation API (and a JDK).
+# The Java client's jars that Maven Central would give, from Debian (javax.annotation.Generated, jsr305, Apache
+# httpmime), and a JDK; jackson comes from openapi-generator's own jar (Debian bookworm's is too old).
+CLIENTS_DEBIAN := openjdk-17-jdk-headless libgeronimo-annotation-1.3-spec-java libjsr305-java libhttpmime-java
 clients-deps:
-	@command -v javac >/dev/null && test -f /usr/share/java/geronimo-annotation-1.3-spec.jar || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless libgeronimo-annotation-1.3-spec-java; else sudo apt-get update -qq && sudo apt-get install -y -qq openjdk-17-jdk-headless libgeronimo-annotation-1.3-spec-java; fi; }
+	@command -v javac >/dev/null && ls /usr/share/java/geronimo-annotation-1.3-spec.jar /usr/share/java/jsr305.jar \
+	  /usr/share/java/httpmime.jar /usr/share/java/httpcore.jar /usr/share/java/httpclient.jar >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(CLIENTS_DEBIAN); else sudo apt-get update -qq && sudo apt-get install -y -qq $(CLIENTS_DEBIAN); fi; }
 
 # A wheel and an sdist in dist/ (tests/test_wheel.py installs such a wheel into a fresh venv and runs the README example).
 $(VENV)/.installed-dist: $(RUN_STAMP)

@@ -1,0 +1,92 @@
+// The whole SIGN8 flow with openapi-fetch and the types openapi-typescript made from sign8-mock's /openapi.json:
+// AddWorkflow, AddFile (a real PDF), AddSigner x2, AddSignature x2, StartWorkflow; the first signer walks the
+// signing journey's JSON steps (the one-time code read from the mock's captured SMS); the second refuses;
+// GetWorkflow shows "refused"; GetFile downloads the audit report.
+//
+//   SIGN8_MOCK_URL=http://127.0.0.1:8080 SIGN8_PDF=contract.pdf node dist/flow.js
+import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./sign8.js";
+
+type Signer = components["schemas"]["Signer"];
+
+const baseUrl = process.env.SIGN8_MOCK_URL ?? "http://127.0.0.1:8080";
+const key = process.env.SIGN8_API_KEY ?? `typescript-client-${randomUUID()}`; // open auth: a fresh organization
+const pdf = readFileSync(process.env.SIGN8_PDF ?? "contract.pdf");
+
+let calls = 0;
+const counter: Middleware = {
+  onResponse() {
+    calls += 1;
+  },
+};
+const api = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${key}` } });
+api.use(counter);
+
+/** The answer's data, or stop with the documented error. */
+function ok<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+  if (answer.data === undefined) {
+    throw new Error(`${answer.response.url} answered ${answer.response.status}: ${JSON.stringify(answer.error)}`);
+  }
+  return answer.data;
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`check failed: ${what}`);
+}
+
+function tokenOf(signer: Signer): string {
+  return signer.signing_url.split("/").pop() ?? "";
+}
+
+const wf = ok(await api.POST("/api/workflow/AddWorkflow", { body: { name: "TypeScript client lease" } }));
+const file = ok(await api.POST("/api/workflow/AddFile", {
+  body: { workflow_id: wf.workflow_id, file_name: "lease.pdf", data: pdf.toString("base64") },
+}));
+const ann = ok(await api.POST("/api/workflow/AddSigner", {
+  body: { workflow_id: wf.workflow_id, email: "ann@example.com", phone: "+4915112345678", first_name: "Ann" },
+}));
+const bob = ok(await api.POST("/api/workflow/AddSigner", {
+  body: { workflow_id: wf.workflow_id, email: "bob@example.com", phone: "+4915187654321", first_name: "Bob" },
+}));
+for (const signer of [ann, bob]) {
+  ok(await api.POST("/api/workflow/AddSignature", {
+    body: { workflow_id: wf.workflow_id, file_id: file.file_id, signer_id: signer.signer_id,
+            page: 1, x: 72, y: 600, width: 180, height: 50 },
+  }));
+}
+ok(await api.POST("/api/workflow/StartWorkflow", { body: { workflow_id: wf.workflow_id } }));
+
+// The invitation e-mail the mock captured for Ann carries her signing link.
+const inbox = ok(await api.GET("/_mock/messages", { params: { query: { kind: "invitation", to: "ann@example.com" } } }));
+const invited = inbox.items.flatMap((m) => m.links.filter((l) => l.rel === "sign").map((l) => l.url));
+check(invited.length === 1 && invited[0] === ann.signing_url, `invitation links ${JSON.stringify(invited)}`);
+
+// Ann: the journey's JSON steps, the code read from the captured SMS.
+const token = tokenOf(ann);
+const signed = ok(await api.POST("/sign/{token}/sign", { params: { path: { token } }, body: {} }));
+check(signed.signer_status === "signed", `Ann signed: ${JSON.stringify(signed)}`);
+
+// Bob refuses: the workflow is refused.
+const refused = ok(await api.POST("/sign/{token}/refuse", {
+  params: { path: { token: tokenOf(bob) } }, body: { reason: "Wrong rent" },
+}));
+check(refused.workflow_status === "refused", `refused: ${JSON.stringify(refused)}`);
+
+// The audit report appears shortly after the workflow ends: poll GetWorkflow, as with the real service.
+const deadline = Date.now() + 30_000;
+let detail = ok(await api.GET("/api/workflow/GetWorkflow", { params: { query: { workflow_id: wf.workflow_id } } }));
+while (!detail.audit_report_file_id && Date.now() < deadline) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  detail = ok(await api.GET("/api/workflow/GetWorkflow", { params: { query: { workflow_id: wf.workflow_id } } }));
+}
+check(detail.status === "refused", `GetWorkflow status ${detail.status}`);
+const reportId = detail.audit_report_file_id;
+if (!reportId) throw new Error("no audit report within 30 s");
+const report = ok(await api.GET("/api/workflow/GetFile", {
+  params: { query: { file_id: reportId } }, parseAs: "arrayBuffer",
+}));
+const bytes = Buffer.from(report);
+check(bytes.subarray(0, 5).toString() === "%PDF-", "the audit report is a PDF");
+console.log(`typescript flow passed: ${calls} calls, workflow ${detail.status}, audit report ${bytes.length} bytes`);
