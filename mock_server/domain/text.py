@@ -5,10 +5,12 @@ import re
 
 # C0 control characters but tab, and DEL: a CR or LF would end an e-mail header early (header injection), a NUL
 # ends a C string. Tab is kept: it is harmless everywhere the text goes.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-CONTROL_MESSAGE = "Must not contain control characters (CR, LF, NUL or another below U+0020 but tab)."
+_REFUSED = ((0x00, 0x08), (0x0A, 0x1F), (0x7F, 0x7F))
+_CLASS = "".join(f"\\u{lo:04x}-\\u{hi:04x}" if lo != hi else f"\\u{lo:04x}" for lo, hi in _REFUSED)
+CONTROL_CHARACTERS = re.compile(f"[{_CLASS}]")
 # The same rule as an OpenAPI (ECMA 262) pattern, for the document.
-CONTROL_FREE_PATTERN = "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"
+CONTROL_FREE_PATTERN = f"^[^{_CLASS}]*$"
+CONTROL_MESSAGE = "Must not contain control characters (CR, LF, NUL or another below U+0020 but tab)."
 
 
 def has_control_characters(value: str) -> bool:
