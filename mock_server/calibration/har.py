@@ -155,15 +155,18 @@ class HarRecorder:
         self.path = path
         self.redactor = Redactor(keep_bodies)
         self.entries: list[dict] = []
+        self._texts: list[str] = []
         self._lock = threading.Lock()
         if path:
             self._write()
 
+    def meta(self) -> dict:
+        return {"version": "1.2", "creator": {"name": "sign8-mock proxy", "version": __version__},
+                "comment": "Recorded by `sign8-mock proxy`; secrets are <redacted>, file bytes are their size and "
+                           "SHA-256 unless --keep-bodies was given."}
+
     def log(self) -> dict:
-        return {"log": {"version": "1.2", "creator": {"name": "sign8-mock proxy", "version": __version__},
-                        "entries": self.entries,
-                        "comment": "Recorded by `sign8-mock proxy`; secrets are <redacted>, file bytes are their "
-                                   "size and SHA-256 unless --keep-bodies was given."}}
+        return {"log": {**self.meta(), "entries": self.entries}}
 
     def record(self, *, kind: str, started: datetime, elapsed_ms: float, method: str, url: str, req_headers,
                req_body: bytes, status: int, reason: str, resp_headers, resp_body: bytes, extra: dict | None = None,
@@ -194,9 +197,13 @@ class HarRecorder:
         return entry
 
     def _write(self) -> None:
+        # Each entry is serialized once: a long session rewrites the file, not every entry's JSON.
+        self._texts.extend(json.dumps(e, ensure_ascii=False, indent=1) for e in self.entries[len(self._texts):])
+        text = ('{"log": ' + json.dumps(self.meta(), ensure_ascii=False)[:-1] + ', "entries": [\n'
+                + ",\n".join(self._texts) + "\n]}}\n")
         tmp = f"{self.path}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(self.log(), fh, ensure_ascii=False, indent=1)
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)

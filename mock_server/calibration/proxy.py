@@ -18,8 +18,9 @@ from .har import HarRecorder
 API_PREFIX = "/api/workflow/"
 WEBHOOK_PREFIX = "/_proxy/webhooks/"
 # Per-connection headers (RFC 9110 7.6.1): each hop sets its own; everything else passes unchanged.
+# Expect too: this server already answered the client's 100-continue; http.client would not wait for the upstream's.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-                        "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
+                        "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect"})
 DEFAULT_TIMEOUT = 120.0
 
 
