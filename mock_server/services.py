@@ -397,10 +397,15 @@ class Services:
                            if organization_id is None or w["organization_id"] == organization_id),
                           key=lambda w: w["created_at"], reverse=True)
             shown = [{**wf, "signers": sorted(self.store.by("signers", "workflow_id", wf["workflow_id"]),
-                                              key=lambda s: s["order"])} for wf in rows[:per_status]]
+                                              key=lambda s: s["order"]),
+                      "removal_at": self.retention.workflow_removal(wf)} for wf in rows[:per_status]]
             grouped[status] = {"total": len(rows), "items": shown}
         return {"organizations": [{**o, "clock": iso(self.clock.now(o["organization_id"])),
-                                   "offset": self.clock.offset(o["organization_id"])} for o in orgs],
+                                   "offset": self.clock.offset(o["organization_id"]),
+                                   "removal_at": self.retention.organization_removal(o)} for o in orgs],
+                # The last run's counts are the operator's to see: with an API key, the policy and the next run only.
+                "retention": self.retention.summary() if organization_id is None or not self.retention.enabled
+                else {**self.retention.summary(), "last_run": None},
                 "workflows": grouped,
                 "deliveries": self.deliveries(organization_id)["items"][:deliveries],
                 "requests": self.requests.query(organization_id=organization_id, limit=requests),

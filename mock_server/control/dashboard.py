@@ -54,7 +54,8 @@ def page():
     orgs = [{**o, "api_key": _redacted(o.get("api_key")), "webhook_secret": "set" if o.get("webhook_secret") else ""}
             for o in sorted(view["organizations"], key=lambda o: (not o.get("known"), o["name"]))]
     html = render_template("dashboard.html", orgs=orgs, workflows=view["workflows"], deliveries=view["deliveries"],
-                           requests=view["requests"], now=view["now"], offset=view["offset"])
+                           requests=view["requests"], now=view["now"], offset=view["offset"],
+                           retention=view["retention"])
     return make_response(html, 200, {"Content-Type": "text/html; charset=utf-8"})
 
 

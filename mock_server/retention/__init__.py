@@ -260,6 +260,25 @@ class Retention:
         removed_orgs.append(org_id)
 
     # -- what will be removed and when ------------------------------------------------------------------
+    def summary(self) -> dict | None:
+        """The policy, the next background run and what the last run removed; None when retention is off."""
+        if not self.enabled:
+            return None
+        return {"days": self.days, "next_run_at": self._next_run_iso(), "last_run": self.last_run}
+
+    def workflow_removal(self, workflow: dict) -> str | None:
+        """When a workflow goes (its organization's clock); None while it is not final or retention is off."""
+        return iso_or_none(workflow_removal_at(workflow, self.days)) if self.enabled else None
+
+    def organization_removal(self, org: dict) -> str | None:
+        """When an organization goes if it makes no call before (real time); None if never."""
+        return iso_or_none(organization_removal_at(org, self.days)) if self.enabled else None
+
+    def _next_run_iso(self) -> str | None:
+        if self.next_run_at is None:
+            return None
+        return iso(datetime.fromtimestamp(self.next_run_at, tz=timezone.utc))
+
     def plan(self, organization_id: str) -> dict | None:
         """What retention will remove of this organization and when; None when retention is off."""
         if not self.enabled:
@@ -274,8 +293,7 @@ class Retention:
         upcoming.sort(key=lambda pair: pair[0])
         return {
             "days": self.days,
-            "next_run_at": iso_or_none(None if self.next_run_at is None else
-                                       datetime.fromtimestamp(self.next_run_at, tz=timezone.utc)),
+            "next_run_at": self._next_run_iso(),
             "last_call_on": org.get(LAST_CALL_FIELD),
             "organization_removal_at": iso_or_none(organization_removal_at(org, self.days)),
             "final_workflows": len(upcoming),
