@@ -15,7 +15,7 @@ ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null
 BASE ?=
 IMAGE ?= localhost/sign8-mock:latest
 
-.PHONY: wheel-test run test unit postman postman-proxy node-tools lint-openapi browser-deps pdf-deps bench soak fuzz clean image image-test \
+.PHONY: wheel-test run test unit postman postman-proxy node-tools verify-webhooks-deps lint-openapi browser-deps pdf-deps bench soak fuzz clean image image-test \
 	image-deps dist clients-test clients-deps testcontainers-test
 
 $(RUN_STAMP): setup.cfg pyproject.toml
@@ -33,7 +33,7 @@ run: $(RUN_STAMP)
 
 # The whole suite: unit, end-to-end, reliability (bounded), generated requests, browser, then newman
 # and the OpenAPI document checked by the tools its users run (Redocly, Spectral, Postman's converter).
-test: $(STAMP)
+test: $(STAMP) verify-webhooks-deps
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory postman
 	$(MAKE) --no-print-directory postman-proxy
@@ -48,6 +48,14 @@ $(NODE_DIR)/.installed: fixtures/postman/package.json fixtures/postman/package-l
 	touch $@
 
 node-tools: $(NODE_DIR)/.installed
+
+# The README's Node example of webhook verification needs npm's standardwebhooks (pinned, with its lock file).
+VERIFY_DIR := examples/verify-webhooks
+$(VERIFY_DIR)/node_modules/.installed: $(VERIFY_DIR)/package.json $(VERIFY_DIR)/package-lock.json
+	cd $(VERIFY_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+verify-webhooks-deps: $(VERIFY_DIR)/node_modules/.installed
 
 postman: $(STAMP) $(NODE_DIR)/.installed
 	$(BIN)/python fixtures/postman/run_newman.py --newman $(NODE_DIR)/node_modules/.bin/newman
@@ -140,7 +148,7 @@ $(VENV)/.installed-dist: $(RUN_STAMP)
 	touch $@
 
 # The wheel in a fresh venv outside the repo, running the README's pytest example (reaches PyPI for the dependencies).
-wheel-test: $(STAMP)
+wheel-test: $(STAMP) verify-webhooks-deps
 	$(BIN)/pytest -q -m registry tests/test_wheel.py
 
 dist: $(VENV)/.installed-dist

@@ -143,16 +143,19 @@ class Services:
             workflows = self.store.by("workflows", "organization_id", organization_id)
             files = sum(len(self.store.by("files", "workflow_id", w["workflow_id"])) for w in workflows)
             messages = len(self.store.by("messages", "organization_id", organization_id))
-        until = org.get("previous_webhook_secret_until")
-        overlapping = len(signing_secrets(org, self.clock.real_now())) > 1
         return {"organization_id": organization_id, "name": org["name"], "webhook_url": org.get("webhook_url"),
                 "webhook_secret_set": bool(org.get("webhook_secret")),
-                "previous_webhook_secret_until": until if overlapping else None,
+                "previous_webhook_secret_until": self._previous_secret_until(org),
                 "known": bool(org.get("known")), "auth": self.settings.auth, "created_at": org.get("created_at"),
                 "clock": {"now": iso(self.clock.now(organization_id)),
                           "offset_seconds": self.clock.offset(organization_id)},
                 "stored": {"workflows": len(workflows), "files": files, "messages": messages},
                 "retention": self.retention.plan(organization_id)}
+
+    def _previous_secret_until(self, org: dict) -> str | None:
+        """Until when (real time) the previous webhook secret still signs; None when it no longer does."""
+        overlapping = len(signing_secrets(org, self.clock.real_now())) > 1
+        return org.get("previous_webhook_secret_until") if overlapping else None
 
     def update_organization(self, organization_id: str, changes: dict) -> dict:
         """Set the organization's name and webhook_url (those given)."""
@@ -402,6 +405,7 @@ class Services:
             grouped[status] = {"total": len(rows), "items": shown}
         return {"organizations": [{**o, "clock": iso(self.clock.now(o["organization_id"])),
                                    "offset": self.clock.offset(o["organization_id"]),
+                                   "previous_webhook_secret_until": self._previous_secret_until(o),
                                    "removal_at": self.retention.organization_removal(o)} for o in orgs],
                 # The last run's counts are the operator's to see: with an API key, the policy and the next run only.
                 "retention": self.retention.summary() if organization_id is None or not self.retention.enabled

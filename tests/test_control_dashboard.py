@@ -37,6 +37,22 @@ def test_the_page_shows_organizations_workflows_deliveries_and_requests(demo_app
     assert "<script" not in html and "https://" not in html and "cdn" not in html.lower()  # offline page
 
 
+def test_the_page_shows_the_organizations_own_settings(client, auth):
+    client.patch("/_mock/organization", json={"name": "Acme Settings GmbH", "webhook_url": "http://127.0.0.1:9/acme"},
+                 headers=auth)
+    html = client.get("/_mock/", headers=auth).get_data(as_text=True)
+    assert "Acme Settings GmbH" in html and "http://127.0.0.1:9/acme" in html
+    assert "previous one signs" not in html
+    client.post("/_mock/organization/webhook-secret", headers=auth)
+    secret = client.post("/_mock/organization/webhook-secret", headers=auth).get_json()["webhook_secret"]
+    html = client.get("/_mock/", headers=auth).get_data(as_text=True)
+    until = client.get("/_mock/organization", headers=auth).get_json()["previous_webhook_secret_until"]
+    assert f"the previous one signs too until {until}" in html
+    assert secret not in html and "whsec_" not in html
+    client.delete("/_mock/organization/webhook-secret", headers=auth)
+    assert "previous one signs" not in client.get("/_mock/", headers=auth).get_data(as_text=True)
+
+
 def test_advance_form_moves_the_clock_and_redirects(client):
     resp = client.post("/_mock/dashboard/advance", data={"seconds": "120", "organization_id": ""})
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/_mock/")
@@ -87,7 +103,7 @@ def test_the_admin_token_guards_the_dashboard_from_headers_only():
 def test_every_mock_route_is_documented_and_answers_as_documented(client):
     spec = client.get("/openapi.json").get_json()
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() if path.startswith("/_mock")
-                  for method in ops if method in ("get", "post", "delete")}
+                  for method in ops if method in ("get", "post", "put", "patch", "delete")}
     routed = set()
     for rule in client.application.url_map.iter_rules():
         if rule.rule.startswith("/_mock") and not rule.rule.startswith("/_mock/static"):
@@ -98,7 +114,8 @@ def test_every_mock_route_is_documented_and_answers_as_documented(client):
     assert routed == documented
     for path, method in sorted(documented):
         url = path.replace("{delivery_id}", str(uuid.uuid4())).replace("{workflow_id}", str(uuid.uuid4()))
-        resp = client.open(url, method=method, json={} if method == "POST" and "dashboard" not in url else None)
+        resp = client.open(url, method=method,
+                           json={} if method in ("POST", "PATCH") and "dashboard" not in url else None)
         answers = spec["paths"][path][method.lower()]["responses"]
         assert resp.status_code < 500, (method, path, resp.status_code)
         assert str(resp.status_code) in answers or "default" in answers, (method, path, resp.status_code)
