@@ -1,4 +1,4 @@
-"""The audit report of a workflow in a final state, as a PDF (fpdf2), text extractable.
+"""The audit report of a workflow in a final state, as a PDF (fpdf2), laid out like a document, text extractable.
 
 API:
 
@@ -11,43 +11,129 @@ API:
 - ``signers``: its signer records ({"signer_id", "email", "first_name", "last_name", "phone",
   "signature_type", "status", "signed_at", "refused_at", "refusal_reason", "order", "created_at",
   "audit": [{"action", "at", "ip", "user_agent", ...}]}).
-- ``organization``: {"organization_id", "name"} (either may be missing).
+- ``organization``: {"organization_id", "name", "primary_color"?: "#RRGGBB", "logo"?: PNG, JPEG or PDF
+  bytes (a PDF's first page is drawn), "brand_name"?} (any may be missing): the branding of the workflow's interface.
 - ``file_hashes``: {file_id: {"original": sha256 hex, "signed": sha256 hex or None}}; "original"
   falls back to file["sha256"]; a missing "signed" is shown as "no signed version".
 
-The report has: the workflow's name, id, organization, status and its created / started / final
-times; each file with its page count and the SHA-256 of the original and signed bytes; each
-signer with e-mail, phone, signature type and final status; every event in time order (the
-workflow's events and the signers' own audit entries, a signer's "signed"/"refused" entry joined
-to the workflow event of the same moment) with time (UTC, "YYYY-MM-DD HH:MM:SS UTC"), actor, IP
-address and user agent; and on every page a footer saying that sign8-mock produced it and that it
-has no legal effect. Any name in any script is accepted (see _text.py for fonts).
+Layout (A4): on every page a header in the brand colour with the logo (or the organization's name) and
+"Page X of Y", and a footer saying that sign8-mock produced it and that it has no legal effect. Page 1
+opens with the title, the workflow's name and a summary box (status, times, signers). Then the
+workflow's details, each file with its page count and the SHA-256 of the original and signed bytes,
+each signer (e-mail, phone, signature type, final status), and every event in time order (the
+workflow's events and the signers' own audit entries, a signer's "signed"/"refused" entry joined to
+the workflow event of the same moment) with time (UTC), actor, IP address, user agent and details.
+
+Words are never split: text wraps at spaces; ids and SHA-256 values are set in a monospace column wide
+enough for them; each table column is at least as wide as its longest word (a token longer than a
+column may be is broken into pieces each ending in "¬", a visible mark). Any name in any script is
+accepted (see _text.py for fonts).
 """
 from __future__ import annotations
+
+import io
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from ._text import Typeface, parse_time, utc_text
+from ._text import Typeface, latin1, parse_time, utc_text
 from .signed_pdf import SIGNATURE_TYPES, person_name, signature_type, signing_order
 
 FOOTER = "Produced by sign8-mock, a mock server of the SIGN8 Workflow API, for testing: no legal effect."
 FINAL_TIMES = (("completed_at", "Completed"), ("refused_at", "Refused"), ("expired_at", "Expired"),
                ("cancelled_at", "Cancelled"))
-ACCENT = (0x00, 0xA1, 0x9A)
+DEFAULT_BRAND = (0x00, 0xA1, 0x9A)  # SIGN8's default primary colour
 MUTED = (90, 90, 90)
+INK = (20, 20, 20)
+RULE = (215, 215, 215)
+MONO = "Courier"  # ids and hashes: Latin-1 only, so the core font does (nothing to load)
+BREAK_MARK = "\u00ac"  # "¬": the mark at the end of a piece of a token too long for its column
+MARGIN = 42.0
+HEADER_H = 46.0
+
+
+def _rgb(value) -> tuple[int, int, int]:
+    s = str(value or "").lstrip("#")
+    try:
+        return int(s[0:2], 16), int(s[2:4], 16), int(s[4:6], 16)
+    except (ValueError, IndexError):
+        return DEFAULT_BRAND
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _ink(rgb) -> tuple[int, int, int]:
+    """The brand colour darkened until it reads as text on white (WCAG 4.5:1), like signing/colors' "ink"
+    (not imported: that package loads Flask, this one must not)."""
+    factor = 1.0
+    out = rgb
+    while (1.05 / (_luminance(out) + 0.05)) < 4.5 and factor > 0.05:
+        factor -= 0.05
+        out = tuple(round(c * factor) for c in rgb)
+    return out
+
+
+def _tint(rgb, amount: float = 0.9) -> tuple[int, int, int]:
+    return tuple(round(c + (255 - c) * amount) for c in rgb)
+
+
+
+def _logo_image(data: bytes):
+    """A logo as fpdf2 places it: PNG/JPEG bytes as they are, a PDF's first page rendered (PDFium)."""
+    if not data.startswith(b"%PDF-"):
+        return io.BytesIO(data)
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(data)[0]
+    return page.render(scale=88 / max(1.0, page.get_size()[1])).to_pil().convert("RGB")
 
 
 class _Report(FPDF):
     face: Typeface
+    brand: tuple = DEFAULT_BRAND
+    brand_name: str = ""
+    logo: bytes | None = None
+
+    def header(self):
+        self.set_fill_color(*self.brand)
+        self.rect(0, 0, self.w, 6, style="F")
+        top = 16.0
+        drawn = False
+        if self.logo:
+            try:
+                self.image(_logo_image(self.logo), x=MARGIN, y=top, h=22, keep_aspect_ratio=True)
+                drawn = True
+            except Exception:  # noqa: BLE001 - a file that is no readable image or PDF: the name instead
+                drawn = False
+        if not drawn:
+            self.set_xy(MARGIN, top)
+            with self.face.font(self, 11, bold=True, color=_ink(self.brand)):
+                self.cell(self.w / 2, 22, self.face.text(self.brand_name or "sign8-mock"))
+        self.face.font(self, 8.5, color=MUTED)
+        # Left-aligned at a fixed place: "{nb}" is replaced after layout, so right alignment would be off.
+        column = self.w - MARGIN - self.get_string_width("Page 888 of 888")
+        self.set_xy(column, top)
+        self.cell(0, 11, "Audit report")
+        self.set_xy(column, top + 11)
+        self.cell(0, 11, f"Page {self.page_no()} of {{nb}}")
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.5)
+        self.line(MARGIN, top + 28, self.w - MARGIN, top + 28)
+        self.set_xy(MARGIN, HEADER_H + 8)
 
     def footer(self):
-        self.set_y(-28)
-        self.set_draw_color(*ACCENT)
-        self.line(self.l_margin, self.get_y() - 4, self.w - self.r_margin, self.get_y() - 4)
+        self.set_y(-30)
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.5)
+        self.line(MARGIN, self.get_y() - 4, self.w - MARGIN, self.get_y() - 4)
         self.face.font(self, 7.5, color=MUTED)
-        self.cell(0, 10, FOOTER, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.cell(0, 10, FOOTER)
 
 
 def _actor(actor, signers_by_id: dict) -> str:
@@ -112,16 +198,124 @@ def _strings(*values) -> list:
     return out
 
 
+def _break_long(text: str, width: float, measure) -> str:
+    """``text`` with each space-free token wider than ``width`` cut into pieces that fit, each ending in "¬"."""
+    words = []
+    for word in text.split(" "):
+        if measure(word) <= width:
+            words.append(word)
+            continue
+        piece = ""
+        for c in word:
+            if piece and measure(piece + c + BREAK_MARK) > width:
+                words.append(piece + BREAK_MARK)
+                piece = ""
+            piece += c
+        words.append(piece)
+    return " ".join(words)
+
+
+class _Table:
+    """A table whose columns fit: each at least as wide as its longest word, the rest shared by need."""
+
+    def __init__(self, pdf: _Report, headings: list[str], mono: set[int] = frozenset(), keep_whole: set[int] = frozenset(),
+                 breakable: int | None = None, size: float = 7.5, padding: float = 2.5):
+        self.pdf, self.headings, self.mono, self.keep_whole = pdf, headings, set(mono), set(keep_whole)
+        self.breakable, self.size, self.padding = breakable, size, padding
+        self.rows: list[list[str]] = []
+        self.details: list[str] = []  # per row: a line below it across every column but the first ("" none)
+
+    def _measure(self, col: int):
+        pdf = self.pdf
+        if col in self.mono:
+            pdf.set_font(MONO, "", self.size)
+        else:
+            pdf.face.font(pdf, self.size)
+        return pdf.get_string_width
+
+    def _widths(self, width: float) -> tuple[list[float], list[float]]:
+        """(least width, width without wrapping) of each column at the current size."""
+        n = len(self.headings)
+        need, want = [0.0] * n, [0.0] * n
+        for col in range(n):
+            measure = self._measure(col)
+            for row in [self.headings] + self.rows:
+                for line in row[col].split("\n"):
+                    tokens = [line] if col in self.keep_whole else line.split(" ")
+                    need[col] = max(need[col], max(measure(t) for t in tokens) + 2 * self.padding + 1)
+                    want[col] = max(want[col], measure(line) + 2 * self.padding + 1)
+        return need, want
+
+    def draw(self, width: float) -> None:
+        pdf = self.pdf
+        # Smaller type, down to 6 pt, before any word would have to be broken.
+        need, want = self._widths(width)
+        while sum(need) > width and self.size > 6:
+            self.size -= 0.5
+            need, want = self._widths(width)
+        if sum(need) > width and self.breakable is not None:  # then the breakable column's long words break
+            need[self.breakable] = max(60.0, width - (sum(need) - need[self.breakable]))
+        if sum(need) > width:  # still too wide: every column shrinks; its long words break at marks
+            need = [w * width / sum(need) for w in need]
+            self.breakable = None
+            self.rows = [[_break_long(line, w - 2 * self.padding - 1, self._measure(c)) if c not in self.keep_whole
+                          else line for c, (line, w) in enumerate(zip(r, need))] for r in self.rows]
+        extra = max(0.0, width - sum(need))
+        spare = [max(0.0, w - nd) for w, nd in zip(want, need)]
+        total = sum(spare) or 1.0
+        widths = [nd + extra * sp / total for nd, sp in zip(need, spare)]
+        if not sum(spare):
+            widths[-1] += extra
+        rows = self.rows
+        if self.breakable is not None:
+            measure = self._measure(self.breakable)
+            limit = widths[self.breakable] - 2 * self.padding - 1
+            rows = [r[:self.breakable] + ["\n".join(_break_long(line, limit, measure) for line in
+                                                    r[self.breakable].split("\n"))] + r[self.breakable + 1:]
+                    for r in rows]
+        from fpdf.fonts import FontFace
+
+        heading = FontFace(family=pdf.face.family, emphasis=None if pdf.face.unicode else "BOLD",
+                           color=_ink(pdf.brand), fill_color=(255, 255, 255), size_pt=self.size)
+        pdf.face.font(pdf, self.size, color=INK)
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.5)
+        span = sum(widths[1:]) - 2 * self.padding - 1
+        with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", text_align="LEFT",
+                       line_height=self.size * 1.3, padding=self.padding, cell_fill_mode="ALL",
+                       headings_style=heading, borders_layout="HORIZONTAL_LINES",
+                       first_row_as_headings=True, repeat_headings=1) as table:
+            table.row(self.headings)
+            for n, (r, detail) in enumerate(zip(rows, self.details)):
+                # One shade per record: its row and the row of its details below it.
+                fill = _tint(pdf.brand, 0.93) if n % 2 == 0 else (255, 255, 255)
+                plain = FontFace(fill_color=fill, size_pt=self.size)
+                mono = FontFace(family=MONO, fill_color=fill, size_pt=self.size)
+                row = table.row()
+                for col, text in enumerate(r):
+                    row.cell(text, style=mono if col in self.mono else plain)
+                if detail:
+                    row = table.row()
+                    row.cell("", style=plain)
+                    row.cell(_break_long(detail, span, self._measure(1)), colspan=len(widths) - 1,
+                             style=FontFace(fill_color=fill, size_pt=self.size, color=MUTED))
+                    pdf.face.font(pdf, self.size, color=INK)
+
+
 def audit_report(workflow: dict, files: list[dict], signers: list[dict], organization: dict,
                  file_hashes: dict) -> bytes:
     """Return the audit report PDF (see the module docstring for the contract)."""
     signers = signing_order(signers)
     rows = timeline(workflow, signers)
     pdf = _Report(unit="pt", format="A4")
-    pdf.face = face = Typeface(pdf, _strings(workflow, files, signers, organization))
+    pdf.brand = _rgb(organization.get("primary_color")) if organization.get("primary_color") else DEFAULT_BRAND
+    pdf.logo = organization.get("logo") or None
+    pdf.face = face = Typeface(pdf, _strings(workflow, files, signers,
+                                             {k: v for k, v in organization.items() if k != "logo"}))
     t = face.text
-    pdf.set_margins(48, 48, 48)
-    pdf.set_auto_page_break(True, margin=48)
+    pdf.brand_name = organization.get("brand_name") or organization.get("name") or ""
+    pdf.set_margins(MARGIN, HEADER_H + 8, MARGIN)
+    pdf.set_auto_page_break(True, margin=46)
     pdf.set_title(t(f"Audit report: {workflow.get('name')}"))
     pdf.set_author("sign8-mock")
     pdf.set_creator("sign8-mock")
@@ -129,53 +323,62 @@ def audit_report(workflow: dict, files: list[dict], signers: list[dict], organiz
     if final is not None:
         pdf.set_creation_date(final)
     pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
+    width = pdf.w - 2 * MARGIN
+    ink = _ink(pdf.brand)
 
-    # -- title -----------------------------------------------------------------------------------
-    pdf.set_fill_color(*ACCENT)
-    pdf.rect(pdf.l_margin, pdf.t_margin, 6, 40, style="F")
-    pdf.set_x(pdf.l_margin + 14)
-    with face.font(pdf, 20, bold=True):
-        pdf.cell(0, 24, "Audit report", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_x(pdf.l_margin + 14)
-    face.font(pdf, 10, color=MUTED)
-    pdf.multi_cell(width - 14, 13, t(workflow.get("name") or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(10)
+    # -- title and summary ----------------------------------------------------------------------------
+    with face.font(pdf, 20, bold=True, color=INK):
+        pdf.cell(0, 26, "Audit report", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    face.font(pdf, 11, color=MUTED)
+    pdf.multi_cell(width, 15, t(workflow.get("name") or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
+    _summary(pdf, workflow, signers, width)
+    pdf.ln(6)
 
     def heading(text: str) -> None:
-        if pdf.get_y() > pdf.h - 140:
+        if pdf.get_y() > pdf.h - 150:
             pdf.add_page()
-        pdf.ln(6)
-        with face.font(pdf, 12, bold=True, color=ACCENT):
+        pdf.ln(8)
+        with face.font(pdf, 12, bold=True, color=ink):
             pdf.cell(0, 16, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_draw_color(220, 220, 220)
-        pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.l_margin + width, pdf.get_y() + 1)
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.5)
+        pdf.line(MARGIN, pdf.get_y() + 1, MARGIN + width, pdf.get_y() + 1)
         pdf.ln(5)
 
-    def pairs(items: list[tuple[str, object]], label_w: float = 130) -> None:
-        for label, value in items:
-            face.font(pdf, 9, color=MUTED)
+    def pairs(items: list[tuple[str, object, bool]], label_w: float = 120) -> None:
+        """Label / value lines; a value with mono=True (ids, hashes) is set whole in Courier."""
+        for label, value, mono in items:
+            text = "-" if value in (None, "") else str(value)
             y = pdf.get_y()
-            if y > pdf.h - 80:
+            if y > pdf.h - 70:
                 pdf.add_page()
                 y = pdf.get_y()
-            pdf.set_xy(pdf.l_margin, y)
-            pdf.cell(label_w, 12, label)
-            face.font(pdf, 9)
-            pdf.set_xy(pdf.l_margin + label_w, y)
-            pdf.multi_cell(width - label_w, 12, t("-" if value in (None, "") else value),
-                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            face.font(pdf, 9, color=MUTED)
+            pdf.set_xy(MARGIN, y)
+            pdf.cell(label_w, 12.5, label)
+            pdf.set_xy(MARGIN + label_w, y)
+            if mono:
+                pdf.set_font(MONO, "", 8.5)
+                pdf.set_text_color(*INK)
+                pdf.multi_cell(width - label_w, 12.5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            else:
+                face.font(pdf, 9, color=INK)
+                pdf.multi_cell(width - label_w, 12.5, t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # -- workflow ---------------------------------------------------------------------------------
     heading("Workflow")
     org_name = organization.get("name") or "-"
     org_id = organization.get("organization_id") or workflow.get("organization_id")
-    items = [("Name", workflow.get("name")), ("Workflow ID", workflow.get("workflow_id")),
-             ("Organization", f"{org_name} ({org_id})" if org_id else org_name),
-             ("Status", workflow.get("status")), ("Signing order", workflow.get("signing_order")),
-             ("Created", utc_text(workflow.get("created_at"))), ("Started", utc_text(workflow.get("started_at")))]
-    items += [(label, utc_text(workflow.get(key))) for key, label in FINAL_TIMES if workflow.get(key)]
-    items.append(("Expires", utc_text(workflow.get("expires_at"))))
+    items = [("Name", workflow.get("name"), False), ("Workflow ID", workflow.get("workflow_id"), True),
+             ("Organization", org_name, False)]
+    if org_id:
+        items.append(("Organization ID", org_id, True))
+    items += [("Status", workflow.get("status"), False), ("Signing order", workflow.get("signing_order"), False),
+              ("Created", utc_text(workflow.get("created_at")), False),
+              ("Started", utc_text(workflow.get("started_at")), False)]
+    items += [(label, utc_text(workflow.get(key)), False) for key, label in FINAL_TIMES if workflow.get(key)]
+    items.append(("Expires", utc_text(workflow.get("expires_at")), False))
     pairs(items)
 
     # -- documents --------------------------------------------------------------------------------
@@ -183,13 +386,14 @@ def audit_report(workflow: dict, files: list[dict], signers: list[dict], organiz
     for f in files:
         hashes = file_hashes.get(f.get("file_id")) or {}
         signed = hashes.get("signed")
-        with face.font(pdf, 10, bold=True):
-            pdf.multi_cell(width, 14, t(f.get("file_name") or f.get("file_id")), new_x=XPos.LMARGIN,
+        with face.font(pdf, 10, bold=True, color=INK):
+            pdf.multi_cell(width, 15, t(f.get("file_name") or f.get("file_id")), new_x=XPos.LMARGIN,
                            new_y=YPos.NEXT)
-        pairs([("File ID", f.get("file_id")), ("Pages", f.get("page_count")),
-               ("SHA-256 original", hashes.get("original") or f.get("sha256")),
-               ("SHA-256 signed", signed or f"- (no signed version: the workflow is {workflow.get('status')})")])
-        pdf.ln(4)
+        pairs([("File ID", f.get("file_id"), True), ("Pages", f.get("page_count"), False),
+               ("SHA-256 original", hashes.get("original") or f.get("sha256"), True),
+               ("SHA-256 signed", signed, True) if signed else
+               ("SHA-256 signed", f"- (no signed version: the workflow is {workflow.get('status')})", False)])
+        pdf.ln(5)
 
     # -- signers ----------------------------------------------------------------------------------
     heading("Signers")
@@ -197,36 +401,83 @@ def audit_report(workflow: dict, files: list[dict], signers: list[dict], organiz
         kind = signature_type(s)
         status = s.get("status") or "-"
         when = s.get("signed_at") if status == "signed" else s.get("refused_at") if status == "refused" else None
-        with face.font(pdf, 10, bold=True):
-            pdf.multi_cell(width, 14, t(f"{n}. {person_name(s)}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        items = [("E-mail", s.get("email")), ("Phone", s.get("phone")), ("Signature type", SIGNATURE_TYPES[kind]),
-                 ("Status", f"{status}, {utc_text(when)}" if when else status), ("Signer ID", s.get("signer_id"))]
+        with face.font(pdf, 10, bold=True, color=INK):
+            pdf.multi_cell(width, 15, t(f"{n}. {person_name(s)}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        items = [("E-mail", s.get("email"), False), ("Phone", s.get("phone"), False),
+                 ("Signature type", SIGNATURE_TYPES[kind], False),
+                 ("Status", f"{status}, {utc_text(when)}" if when else status, False),
+                 ("Signer ID", s.get("signer_id"), True)]
         if s.get("refusal_reason"):
-            items.append(("Refusal reason", s.get("refusal_reason")))
+            items.append(("Refusal reason", s.get("refusal_reason"), False))
         pairs(items)
-        pdf.ln(4)
+        pdf.ln(5)
 
     # -- events -----------------------------------------------------------------------------------
     heading("Events")
-    face.font(pdf, 7.5)
-    pdf.set_draw_color(220, 220, 220)
-    pdf.set_line_width(0.5)
-    widths = (96, 80, 126, 62, width - 364)
-    pdf.set_fill_color(255, 255, 255)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=9.5, padding=2.5,
-                   cell_fill_color=(242, 248, 247), cell_fill_mode="ROWS",
-                   headings_style=_heading_style(face), borders_layout="HORIZONTAL_LINES",
-                   first_row_as_headings=True, repeat_headings=1) as table:
-        table.row(["Time (UTC)", "Event", "Actor", "IP address", "User agent"])
-        for r in rows:
-            event = r["event"] + (f" ({r['details']})" if r["details"] else "")
-            table.row([utc_text(r["at"]).removesuffix(" UTC"), t(event), t(r["actor"]), t(r["ip"] or "-"),
-                       t(r["user_agent"] or "-")])
+    table = _Table(pdf, ["Time (UTC)", "Event", "Actor", "IP address", "User agent"], keep_whole={0}, breakable=4)
+    for r in rows:
+        table.rows.append([utc_text(r["at"]).removesuffix(" UTC"), t(r["event"]), t(r["actor"]),
+                           t(r["ip"] or "-"), t(r["user_agent"] or "-")])
+        table.details.append(t(r["details"]))
+    table.draw(width)
     return bytes(pdf.output())
 
 
-def _heading_style(face: Typeface):
-    from fpdf.fonts import FontFace
+def _summary(pdf: _Report, workflow: dict, signers: list[dict], width: float) -> None:
+    """The box at the top of page 1: status, times, signers."""
+    from fpdf.enums import MethodReturnValue
 
-    return FontFace(family=face.family, emphasis=None if face.unicode else "BOLD", color=ACCENT,
-                    fill_color=(255, 255, 255))
+    face, t = pdf.face, pdf.face.text
+    pad, bar = 10.0, 4.0
+    inner = width - bar - 2 * pad
+    cols = (inner * 0.24, inner * 0.36, inner * 0.40)
+    status = str(workflow.get("status") or "-")
+    order = workflow.get("signing_order")
+    times = [("Created", workflow.get("created_at")), ("Started", workflow.get("started_at"))]
+    times += [(label, workflow.get(key)) for key, label in FINAL_TIMES if workflow.get(key)]
+    times.append(("Expires", workflow.get("expires_at")))
+    signed = sum(1 for s in signers if s.get("status") == "signed")
+    shown = signers[:8]
+    lines = []
+    for s in shown:
+        state = s.get("status") or "-"
+        when = s.get("signed_at") if state == "signed" else s.get("refused_at") if state == "refused" else None
+        lines.append(t(f"{person_name(s)}: {state}" + (f" {utc_text(when)}" if when else "")))
+    if len(signers) > len(shown):
+        lines.append(f"and {len(signers) - len(shown)} more (see Signers)")
+    blocks = [
+        ("Status", [(status.replace("_", " ").capitalize(), 14, True)] +
+         ([(f"Signing order: {order}", 8.5, False)] if order else [])),
+        ("Times (UTC)", [(f"{label} {utc_text(value).removesuffix(' UTC')}", 8.5, False) for label, value in times]),
+        (f"Signers: {signed} of {len(signers)} signed", [(line, 8.5, False) for line in lines]),
+    ]
+
+    def draw(dry: bool) -> float:
+        top = pdf.get_y() + pad
+        heights = []
+        x = MARGIN + bar + pad
+        for (label, entries), w in zip(blocks, cols):
+            y = top
+            face.font(pdf, 7.5, color=MUTED)
+            pdf.set_xy(x, y)
+            if not dry:
+                pdf.cell(w - 6, 10, label)
+            y += 12
+            for text, size, bold in entries:
+                with face.font(pdf, size, bold=bold, color=_ink(pdf.brand) if bold else INK):
+                    pdf.set_xy(x, y)
+                    h = pdf.multi_cell(w - 6, size * 1.3, text, dry_run=dry, output=MethodReturnValue.HEIGHT)
+                y += h
+            heights.append(y - top)
+            x += w
+        return max(heights) + 2 * pad
+
+    start = pdf.get_y()
+    height = draw(dry=True)
+    pdf.set_fill_color(*_tint(pdf.brand, 0.92))
+    pdf.rect(MARGIN, start, width, height, style="F")
+    pdf.set_fill_color(*pdf.brand)
+    pdf.rect(MARGIN, start, bar, height, style="F")
+    pdf.set_xy(MARGIN, start)
+    draw(dry=False)
+    pdf.set_xy(MARGIN, start + height)

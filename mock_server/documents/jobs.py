@@ -223,7 +223,16 @@ class DocumentJobs:
             fields = self.store.by("signatures", "workflow_id", wid)
             annotations = self.store.by("annotations", "workflow_id", wid)
             org = self.store.get("organizations", wf["organization_id"]) or {}
+            interface = self.store.get("interfaces", wf["interface_id"]) if wf.get("interface_id") else None
+            logo = self.store.get("files", interface["logo_file_id"]) if (interface or {}).get("logo_file_id") else None
         org_name = org.get("name") or wf["organization_id"]
+        # The report carries the workflow's branding: its interface's colour and its own logo (a built-in
+        # default logo is no organization's logo, so none is drawn then).
+        branding = {"organization_id": wf["organization_id"], "name": org_name}
+        if interface:
+            branding.update(primary_color=interface.get("primary_color"), brand_name=interface.get("name"))
+        if logo:
+            branding["logo"] = self.store.blobs.get(logo["sha256"])
         signed: dict[str, bytes] = {}
         hashes: dict[str, dict] = {}
         for f in files:
@@ -236,8 +245,7 @@ class DocumentJobs:
                     original, fields, signers, annotations, self.ca(), org_name,
                     {s["signer_id"]: s.get("signed_at") for s in signers}, file_id=f["file_id"])
                 hashes[f["file_id"]]["signed"] = hashlib.sha256(signed[f["file_id"]]).hexdigest()
-        report = report_module.audit_report(wf, files, signers,
-                                            {"organization_id": wf["organization_id"], "name": org_name}, hashes)
+        report = report_module.audit_report(wf, files, signers, branding, hashes)
         return {"signed": signed, "report": report, "files": files}
 
     def _commit(self, job: dict, produced: dict | None) -> None:

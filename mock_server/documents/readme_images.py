@@ -81,7 +81,9 @@ def main(argv=None) -> None:
     args.directory.mkdir(parents=True, exist_ok=True)
     signed, report = example()
     for name, data, page in (("signed-page", signed, 2), ("audit-report", report, 0)):
-        image = pdfium.PdfDocument(data)[page].render(scale=1.25).to_pil().convert("RGB").quantize(colors=128)
+        doc = pdfium.PdfDocument(data)
+        doc.init_forms()  # the stamps are widget appearances: drawn only with form rendering on, as Chrome does
+        image = doc[page].render(scale=1.25, may_draw_forms=True).to_pil().convert("RGB").quantize(colors=128)
         image.save(args.directory / f"{name}.png", optimize=True)
         if args.pdf:
             (args.directory / f"{name}.pdf").write_bytes(data)
