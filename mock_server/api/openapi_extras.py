@@ -396,6 +396,7 @@ WEBHOOK_PAYLOAD = {
                            "status": {"type": "string", "enum": list(defaults.SIGNER_STATUSES)},
                            "order": {"type": "integer"}}}},
         "signer_id": {"type": "string", "format": "uuid", "description": "workflowRefused: who refused."},
+        "signer_email": {"type": "string", "format": "email", "description": "workflowRefused: their e-mail address."},
         "reason": {"type": "string", "nullable": True, "description": "workflowRefused: the refusal reason."},
     },
 }
@@ -409,7 +410,8 @@ def _webhook_example(event: str) -> dict:
             "signers": [{"signer_id": EXAMPLE_IDS["signer_id"], "email": FIELD_EXAMPLES["email"],
                          "status": "refused" if event == "workflowRefused" else "pending", "order": 1}]}
     if event == "workflowRefused":
-        body.update(signer_id=EXAMPLE_IDS["signer_id"], reason=FIELD_EXAMPLES["reason"])
+        body.update(signer_id=EXAMPLE_IDS["signer_id"], signer_email=FIELD_EXAMPLES["email"],
+                    reason=FIELD_EXAMPLES["reason"])
     return body
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from .. import __version__
-from .contract import Spec, compare_shapes
+from .shapes import Spec, compare_shapes
 from .har import EXTRA
 from .har import load as load_har
 from .proxy import API_PREFIX

@@ -1,7 +1,7 @@
-"""The mock's contract as the drift report reads it: its OpenAPI document (openapi-core) and answers' shapes."""
+"""Shapes as the drift report reads them: the mock's OpenAPI document (openapi-core) and answers compared by shape."""
 from __future__ import annotations
 
-SPEC_HOST = "http://sign8.drift"
+from ..contract import Contract
 
 
 def jtype(value) -> str:
@@ -21,10 +21,10 @@ class Spec:
     """The mock's own OpenAPI document: response validation (openapi-core) and declared fields per schema."""
 
     def __init__(self, document: dict):
-        self.document = {**document, "servers": [{"url": SPEC_HOST}]}
-        from openapi_core import OpenAPI  # lazy: only the drift report validates
-
-        self.openapi = OpenAPI.from_dict(self.document)
+        # The document as --sign8-contract judges the mock by it (closed objects, a fixed server): one reading.
+        self.contract = Contract(document)
+        self.document, self.openapi = self.contract.document, self.contract.openapi
+        self.host = self.document["servers"][0]["url"]
 
     def resolve(self, schema):
         seen = 0
@@ -51,7 +51,7 @@ class Spec:
         from openapi_core.templating.responses.exceptions import ResponseNotFound
         from openapi_core.testing import MockRequest, MockResponse
 
-        request = MockRequest(SPEC_HOST, method.lower(), path)
+        request = MockRequest(self.host, method.lower(), path)
         response = MockResponse(body, status_code=status, content_type=mime or "application/json")
         result = self.openapi.unmarshal_response(request, response)
         found = []
