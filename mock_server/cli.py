@@ -286,6 +286,10 @@ def drift(path: str, fmt: str) -> int:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"sign8-mock drift: cannot read {path} as a HAR file: {exc}", file=sys.stderr)
         return 2
+    if not report["summary"]["exchanges"] and not report["summary"]["webhooks"]:
+        print(f"sign8-mock drift: {path} holds no Workflow API call and no webhook that reached the service: "
+              "nothing to compare.", file=sys.stderr)
+        return 2
     sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n" if fmt == "json" else to_markdown(report) + "\n")
     return 1 if report["drifted"] else 0
 

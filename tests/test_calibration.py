@@ -267,6 +267,17 @@ def test_the_relay_records_and_forwards_a_refusal_webhook_unchanged(stand_in):
 
 
 # -- the drift report ----------------------------------------------------------------------------------------------
+# What KnownDifferences does to the answers, as the drift report must name it (operation, kind, where).
+KNOWN_API_FINDINGS = {
+    ("AddWorkflow", "schema", "response.body"),  # additionalProperties: workflow_description
+    ("AddWorkflow", "extra_field", "response.body.workflow_description"),
+    ("AddWorkflow", "missing_field", "response.body.description"),
+    ("GetWorkflow", "schema", "response.body"),  # additionalProperties: archived
+    ("GetWorkflow", "extra_field", "response.body.archived"),
+    ("GetWorkflow", "status", "response.status"),  # 400 where the mock answers 404
+}
+
+
 def findings(report: dict) -> set[tuple[str, str, str]]:
     return {(g["operation"], f["kind"], f["where"]) for g in report["operations"] for f in g["findings"]}
 
@@ -292,16 +303,8 @@ def test_the_drift_report_lists_exactly_the_known_differences(stand_in, tmp_path
     finally:
         env["detour"].stop()
     report = drift_report(str(env["har"]))
-    header = f"webhook.headers.{EXTRA_WEBHOOK_HEADER.lower()}"
-    assert findings(report) == {
-        ("AddWorkflow", "schema", "response.body"),  # additionalProperties: workflow_description
-        ("AddWorkflow", "extra_field", "response.body.workflow_description"),
-        ("AddWorkflow", "missing_field", "response.body.description"),
-        ("GetWorkflow", "schema", "response.body"),  # additionalProperties: archived
-        ("GetWorkflow", "extra_field", "response.body.archived"),
-        ("GetWorkflow", "status", "response.status"),
-        ("webhook workflowRefused", "header_extra", header),
-    }
+    assert findings(report) == KNOWN_API_FINDINGS | {
+        ("webhook workflowRefused", "header_extra", f"webhook.headers.{EXTRA_WEBHOOK_HEADER.lower()}")}
     by_kind = {(g["operation"], f["kind"]): f for g in report["operations"] for f in g["findings"]}
     assert by_kind[("GetWorkflow", "status")]["real"] == 400 and by_kind[("GetWorkflow", "status")]["mock"] == 404
     assert "workflow_description" in by_kind[("AddWorkflow", "schema")]["mock"]
@@ -315,11 +318,32 @@ def test_the_drift_report_lists_exactly_the_known_differences(stand_in, tmp_path
     assert "## GetWorkflow" in markdown and "| status | `response.status` | 400 | 404 |" in markdown
 
 
-def test_drift_on_a_file_that_is_no_har_exits_2(tmp_path, capsys):
+def test_drift_on_a_file_that_is_no_har_or_holds_no_call_exits_2(tmp_path, capsys):
     bad = tmp_path / "x.har"
     bad.write_text("{}")
     assert cli.main(["drift", str(bad)]) == 2
     assert "cannot read" in capsys.readouterr().err
+    bad.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": []}}))
+    assert cli.main(["drift", str(bad)]) == 2
+    assert "nothing to compare" in capsys.readouterr().err
+
+
+def test_drift_reads_a_har_from_another_tool(stand_in, tmp_path):
+    """A browser's or Postman's HAR has no _sign8 marks: its Workflow API calls are still compared."""
+    env = stand_in(KnownDifferences)
+    env["detour"] = WebhookReceiver()
+    try:
+        walk_flow(env, relay_extra_header=True)
+    finally:
+        env["detour"].stop()
+    har = json.loads(har_text(env))
+    har["log"]["entries"] = [{k: v for k, v in e.items() if k != "_sign8"} for e in har["log"]["entries"]
+                             if e["_sign8"]["kind"] == "api"]
+    foreign = tmp_path / "foreign.har"
+    foreign.write_text(json.dumps(har))
+    report = drift_report(str(foreign))
+    assert report["summary"] == {"exchanges": 13, "webhooks": 0, "findings": len(KNOWN_API_FINDINGS)}
+    assert findings(report) == KNOWN_API_FINDINGS
 
 
 def test_without_forward_webhooks_the_relay_records_and_answers_204(stand_in):

@@ -16,7 +16,7 @@ from .shapes import Spec, compare_shapes
 from .har import EXTRA
 from .har import load as load_har
 from .proxy import API_PREFIX
-from .replay import TRANSPORT_HEADERS, Replay, json_or_none, learn_ids
+from .replay import TRANSPORT_HEADERS, Replay, json_or_none, kind_of, learn_ids
 
 REPORT_VERSION = 1
 # Finding kinds, in the order the report lists them (README.md documents each).
@@ -36,8 +36,8 @@ def drift_report(har_path: str) -> dict:
         groups: dict[str, dict] = {}
         for index in order:
             entry = entries[index]
-            kind = entry.get(EXTRA, {}).get("kind")
-            if kind == "api" and not entry[EXTRA].get("error"):
+            kind = kind_of(entry)
+            if kind == "api" and not entry.get(EXTRA, {}).get("error"):
                 key, findings, summary = _api(entry, replay, spec)
             elif kind == "webhook":
                 key, findings, summary = _webhook(entry, replay, spec)

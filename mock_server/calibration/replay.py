@@ -23,6 +23,14 @@ PLACEHOLDERS = {"password": "Drift-placeholder-1", "code": "000000", "webhook_se
                 "secret": PLACEHOLDER_WEBHOOK_SECRET}
 
 
+def kind_of(entry: dict) -> str | None:
+    """"api" or "webhook" as the proxy marked the entry; a Workflow API call also in a HAR from another tool."""
+    marked = entry.get(EXTRA, {}).get("kind")
+    if marked:
+        return marked
+    return "api" if API_PREFIX in urlsplit(entry.get("request", {}).get("url", "")).path else None
+
+
 def json_or_none(text):
     """Parse a recorded body; None when it is empty or no JSON."""
     if not isinstance(text, str) or not text:
@@ -80,13 +88,13 @@ class Replay:
     def __init__(self, entries: list[dict]):
         from ..app import create_app  # lazy: `sign8-mock proxy` never needs the app
 
-        api = [e for e in entries if e.get(EXTRA, {}).get("kind") == "api"]
-        hooks = [e for e in entries if e.get(EXTRA, {}).get("kind") == "webhook"]
+        api = [e for e in entries if kind_of(e) == "api"]
+        hooks = [e for e in entries if kind_of(e) == "webhook"]
         self.keys: dict[str, str] = {}  # credential label -> the replay's API key
         orgs: dict[str, str | None] = {}
         accepted: set[str] = set()
         for e in api:
-            label = e[EXTRA].get("credential") or "key-1"
+            label = e.get(EXTRA, {}).get("credential") or "key-1"
             orgs.setdefault(label, None)
             if e["response"]["status"] != 401:
                 accepted.add(label)
@@ -148,7 +156,7 @@ class Replay:
     def call(self, entry: dict):
         """Replay one recorded call; return the mock's response."""
         req = entry["request"]
-        label = entry[EXTRA].get("credential") or "key-1"
+        label = entry.get(EXTRA, {}).get("credential") or "key-1"
         headers = []
         for h in req["headers"]:
             name, value = h["name"], h["value"]
