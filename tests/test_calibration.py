@@ -201,6 +201,17 @@ def walk_flow(env: dict, relay_extra_header: bool = False) -> dict:
     return {"responses": got, "workflow": wf, "pdf": pdf}
 
 
+def drifted_recording(stand_in) -> dict:
+    """The flow recorded against KnownDifferences, its webhook sent on with an extra header."""
+    env = stand_in(KnownDifferences)
+    env["detour"] = WebhookReceiver()
+    try:
+        walk_flow(env, relay_extra_header=True)
+    finally:
+        env["detour"].stop()
+    return env
+
+
 def har_text(env) -> str:
     return env["har"].read_text(encoding="utf-8")
 
@@ -296,12 +307,7 @@ def test_the_mock_itself_upstream_shows_no_drift(stand_in, capsys):
 
 
 def test_the_drift_report_lists_exactly_the_known_differences(stand_in, tmp_path, capsys):
-    env = stand_in(KnownDifferences)
-    env["detour"] = WebhookReceiver()
-    try:
-        walk_flow(env, relay_extra_header=True)
-    finally:
-        env["detour"].stop()
+    env = drifted_recording(stand_in)
     report = drift_report(str(env["har"]))
     assert findings(report) == KNOWN_API_FINDINGS | {
         ("webhook workflowRefused", "header_extra", f"webhook.headers.{EXTRA_WEBHOOK_HEADER.lower()}")}
@@ -330,12 +336,7 @@ def test_drift_on_a_file_that_is_no_har_or_holds_no_call_exits_2(tmp_path, capsy
 
 def test_drift_reads_a_har_from_another_tool(stand_in, tmp_path):
     """A browser's or Postman's HAR has no _sign8 marks: its Workflow API calls are still compared."""
-    env = stand_in(KnownDifferences)
-    env["detour"] = WebhookReceiver()
-    try:
-        walk_flow(env, relay_extra_header=True)
-    finally:
-        env["detour"].stop()
+    env = drifted_recording(stand_in)
     har = json.loads(har_text(env))
     har["log"]["entries"] = [{k: v for k, v in e.items() if k != "_sign8"} for e in har["log"]["entries"]
                              if e["_sign8"]["kind"] == "api"]
