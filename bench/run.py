@@ -16,6 +16,8 @@ from sign8bench.report import write_results
 from sign8bench.scenarios import run_scenarios
 from sign8bench.servers import Harness
 
+ALL = "ABCDEFGHIJ"
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line, with --quick and --servers applied to the other options."""
@@ -23,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sign8-mock", default=os.environ.get("SIGN8_MOCK", default_exe),
                    help="the sign8-mock executable (default: beside this Python)")
-    p.add_argument("--only", default="ABCDEFGHI", help="scenarios to run, e.g. ABE (F runs with D)")
+    p.add_argument("--only", default=ALL, help="scenarios to run, e.g. ABE (F runs with D)")
     p.add_argument("--duration", type=float, default=10, help="A, B, C seconds per run")
     p.add_argument("--d-duration", type=float, default=5, help="D seconds per run")
     p.add_argument("--reps", type=int, default=3)
@@ -35,8 +37,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--rt-samples", type=int, default=3)
     p.add_argument("--h-samples", type=int, default=10, help="H: completions per document size")
     p.add_argument("--i-workflows", type=int, default=50000, help="I: workflows stored (20,000 of them in the journal)")
+    p.add_argument("--j-cycles", type=int, default=50000,
+                   help="J: create -> start -> refuse cycles through HTTP (the issue's size: 50,000)")
+    p.add_argument("--j-keys", type=int, default=500, help="J: API keys the cycles are spread over")
+    p.add_argument("--j-segments", type=int, default=20,
+                   help="J: segments; after each the clock moves 6 h and a retention run goes (retention 1 day)")
     p.add_argument("--servers", default="sign8,json",
-                   help="which servers: sign8, json or both (C, G, H and I are sign8-mock only)")
+                   help="which servers: sign8, json or both (C, G, H, I and J are sign8-mock only)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 s runs, 1 repetition, sizes 0,2000 (results to bench/.tmp)")
     p.add_argument("--out", default=None, help="results folder (default bench/results)")
@@ -49,17 +56,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     if a.quick:
         a.duration, a.d_duration, a.reps, a.cold_starts = 2, 2, 1, 2
         a.sizes, a.g_samples, a.rt_samples, a.h_samples, a.i_workflows = [0, 2000], 3, 1, 3, 5000
+        a.j_cycles, a.j_keys, a.j_segments = 1000, 50, 8
     a.only = a.only.upper()
     a.kinds = [k for k in ("sign8", "json") if k in a.servers.split(",")]
     if "sign8" not in a.kinds:
-        a.only = a.only.replace("C", "").replace("G", "").replace("H", "").replace("I", "")
+        a.only = a.only.replace("C", "").replace("G", "").replace("H", "").replace("I", "").replace("J", "")
     return a
 
 
 def main(argv=None) -> int:
     """Run the benchmark; 0 when it ran (with --strict: and met every target), 1 or 2 if not."""
     a = parse_args(argv)
-    partial = a.quick or a.only != "ABCDEFGHI" or a.kinds != ["sign8", "json"]
+    partial = a.quick or a.only != ALL or a.kinds != ["sign8", "json"] or a.j_cycles != 50000
     # Only a full run replaces bench/results/; smoke and partial runs go to bench/.tmp/.
     out = Path(a.out) if a.out else (BENCH / ".tmp" / "partial-results" if partial else RESULTS)
     out.mkdir(parents=True, exist_ok=True)

@@ -385,3 +385,31 @@ def test_a_power_cut_mid_run_loses_nothing_that_stays_and_the_restart_finishes_t
     assert active_api.workflow(made["active"][0])["name"] == "active 0"
     assert blob_path(db, active_blob).exists()
     assert restarted.stop() == 0
+
+
+def test_an_upload_of_bytes_being_deleted_waits_and_writes_its_blob_anew(tmp_path):
+    """Blobs are deleted after the store's lock is released: an upload of the same bytes meanwhile must not find
+    the file that is about to go and keep a record pointing at nothing."""
+    store = Store(str(tmp_path / "mock.json"), TABLES)
+    try:
+        data = unique_pdf("twice")
+        sha = store.blobs.put(data)
+        claimed = store.blobs.claim({sha})
+        assert claimed == {sha}
+        uploaded = threading.Event()
+
+        def upload():
+            with store.blob_upload(data):
+                uploaded.set()
+
+        thread = threading.Thread(target=upload)
+        thread.start()
+        assert not uploaded.wait(0.3)  # it waits for the deletion
+        assert store.blobs.remove(claimed) == 1
+        thread.join(5)
+        assert uploaded.is_set() and store.blobs.get(sha) == data  # written anew
+        # And a blob an upload has pinned is never claimed.
+        with store.blob_upload(data) as pinned:
+            assert store.blobs.claim({pinned}) == set()
+    finally:
+        store.close()

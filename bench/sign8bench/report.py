@@ -135,6 +135,21 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
             fmt(big, 3), "n/a", "—", "<= 1.0 s", verdict(big, 1.0, "low", " s"))
         row("I", "RSS MB at the first 200", fmt((rss or 0) / 1024, 0), "n/a", "—", "<= 150 MB",
             verdict(rss / 1024 if rss else None, 150, "low", " MB"))
+    J = R.get("J")
+    if J and J.get("series"):
+        size = f"{J['cycles']:,} create -> start -> refuse cycles, {J['keys']} keys, retention 1 day"
+        row(f"J {size}", f"RSS growth over the last half ({fmt(J['series'][len(J['series']) // 2 - 1]['rss_kb'] / 1024, 0)}"
+            f" -> {fmt(J['series'][-1]['rss_kb'] / 1024, 0)} MB)", f"{J['rss_growth'] * 100:+.1f}%", "n/a", "—",
+            "<= 10%", verdict(J["rss_growth"] * 100, 10, "low", "%"))
+        row("J", f"disk growth over the last half ({fmt(J['series'][len(J['series']) // 2 - 1]['disk_bytes'] / 1e6, 1)}"
+            f" -> {fmt(J['series'][-1]['disk_bytes'] / 1e6, 1)} MB)", f"{J['disk_growth'] * 100:+.1f}%", "n/a", "—",
+            "<= 10%", verdict(J["disk_growth"] * 100, 10, "low", "%"))
+        row("J", f"start-up at the end / at the beginning ({fmt(median(J['start_end_s']), 3)} / "
+            f"{fmt(median(J['start_begin_s']), 3)} s)", f"{fmt(J['start_ratio'], 2)}x", "n/a", "—", "<= 2x",
+            verdict(J["start_ratio"], 2, "low", "x"))
+        row("J", f"GetWorkflow p99 during a retention run / without ({fmt(J['during_p99_ms'], 1)} / "
+            f"{fmt(J['quiet_p99_ms'], 1)} ms; longest lock {fmt(J['longest_lock_ms'], 1)} ms)",
+            f"{fmt(J['p99_ratio'], 2)}x", "n/a", "—", "<= 2x", verdict(J["p99_ratio"], 2, "low", "x"))
     for sc, err in errors.items():
         met_all = False
         row(sc, "error", "—", "—", "—", "—", f"no: {err.splitlines()[0][:160]}")
@@ -202,6 +217,12 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
         lines.append(f"- I start-up s: {' / '.join(fmt(x, 3) for x in I.get('big_s') or [])}; RSS MB "
                      f"{' / '.join(fmt(x / 1024, 0) for x in I.get('big_rss_kb') or [])}; empty store s "
                      f"{' / '.join(fmt(x, 3) for x in I.get('empty_s') or [])}")
+    if J:
+        for pt in J.get("series") or []:
+            lines.append(f"- J segment {pt['segment']}: {pt['cycles_done']:,} cycles, RSS {fmt(pt['rss_kb'] / 1024, 0)} MB, "
+                         f"disk {fmt(pt['disk_bytes'] / 1e6, 1)} MB, removed {pt['removed']} in {pt['run_ms']} ms (longest "
+                         f"lock {pt['longest_lock_ms']} ms), GetWorkflow p99 {fmt(pt['quiet_p99_ms'], 1)} / "
+                         f"{fmt(pt['during_p99_ms'], 1)} ms during ({pt['during_samples']} calls)")
     if C and C.get("first_error"):
         lines.append(f"- C first error: {C['first_error']}")
     lines += ["", "</details>", ""]

@@ -1,5 +1,5 @@
-"""Scenarios A to G of issue 6, H (signed documents) and I (start-up with a big store, issue 14); each one adds
-its figures to the results dict R."""
+"""Scenarios A to G of issue 6, H (signed documents), I (start-up with a big store, issue 14) and J (retention,
+issue 21: retention.py); each one adds its figures to the results dict R."""
 from __future__ import annotations
 
 import base64
@@ -21,6 +21,7 @@ from mock_server.storage.snapshot_file import snapshot_lines
 from . import ADD_BODY, AUTH, DESCRIPTION, PDF_100K, PDF_SMALL, iso_z, log, median
 from .clients import Client, Receiver, post_answered_at
 from .report import fmt
+from .retention import scenario_j
 from .servers import Harness, Server
 from .wrk import run_wrk, summarize
 
@@ -414,7 +415,7 @@ def scenario_i(h: Harness, R: dict) -> None:
 
 
 PLAN = [("E", scenario_e), ("A", scenario_a_b), ("C", scenario_c), ("G", scenario_g),
-        ("D", scenario_d_f), ("H", scenario_h), ("I", scenario_i)]
+        ("D", scenario_d_f), ("H", scenario_h), ("I", scenario_i), ("J", scenario_j)]
 
 
 def run_scenarios(h: Harness, R: dict, errors: dict) -> None:

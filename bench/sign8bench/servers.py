@@ -173,12 +173,12 @@ class Harness:
         return env
 
     def start_sign8(self, datadir: Path | None = None, wait: bool = True,
-                    bytecode_cache: bool = True) -> Server:
-        """`sign8-mock serve` on a free port, as users start it."""
+                    bytecode_cache: bool = True, extra: list[str] | None = None) -> Server:
+        """`sign8-mock serve` on a free port, as users start it (with extra options, e.g. --retention 1)."""
         datadir = datadir or self.newdir("sign8")
         port = free_port()
         cmd = pinned([self.sign8, "serve", "--host", HOST, "--port", str(port),
-                      "--db", str(datadir / "db.json")], SERVER_CPU)
+                      "--db", str(datadir / "db.json"), *(extra or [])], SERVER_CPU)
         s = Server("sign8-mock", cmd, port, "/_mock/health", datadir,
                    env=self.sign8_env(bytecode_cache))
         return ready(s) if wait else s

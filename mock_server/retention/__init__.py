@@ -35,7 +35,7 @@ from .policy import (LAST_CALL_FIELD, final_at, iso_or_none, organization_remova
 
 log = logging.getLogger("sign8_mock.retention")
 
-BATCH_SECONDS = 0.01  # the store's lock is held at most this long per transaction (plus the one record being removed)
+BATCH_SECONDS = 0.002  # the store's lock is held about this long per transaction (plus the one workflow being removed)
 PAUSE_SECONDS = 0.002  # between transactions: requests waiting for the lock get it first
 FIRST_RUN_DELAY = 5.0  # after a start: finishes what a crash interrupted, without slowing the start-up
 RUN_EVERY = 3600.0

@@ -15,14 +15,18 @@ def sha256_hex(data: bytes) -> str:
 
 
 class _Pins:
-    """Count uploads in flight per digest: a blob written but whose record is not committed yet."""
+    """Count uploads in flight per digest (a blob written but whose record is not committed yet), and the digests
+    being deleted: an upload of one of those waits until its file is gone, then writes it anew."""
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._counts: dict[str, int] = {}
+        self._deleting: set[str] = set()
 
     def pin(self, digest: str) -> None:
         with self._lock:
+            while digest in self._deleting:
+                self._lock.wait()
             self._counts[digest] = self._counts.get(digest, 0) + 1
 
     def unpin(self, digest: str) -> None:
@@ -36,6 +40,18 @@ class _Pins:
     def pinned(self) -> set[str]:
         with self._lock:
             return set(self._counts)
+
+    def claim(self, digests: set[str]) -> set[str]:
+        """Mark those of digests that no upload has pinned as being deleted; return them."""
+        with self._lock:
+            free = {d for d in digests if d not in self._counts}
+            self._deleting |= free
+            return free
+
+    def release(self, digests: set[str]) -> None:
+        with self._lock:
+            self._deleting -= digests
+            self._lock.notify_all()
 
 
 class BlobStore:
@@ -97,18 +113,23 @@ class BlobStore:
     def digests(self) -> set[str]:
         return {p.name for p in self.root.glob("??/*") if _HEX64.match(p.name)}
 
-    def pinned(self) -> set[str]:
-        return self._pins.pinned()
+    def claim(self, digests: set[str]) -> set[str]:
+        """Of these blobs, which no record refers to (the caller holds the store's lock and checked), mark those no
+        upload has pinned as being deleted; remove() deletes them, without the store's lock."""
+        return self._pins.claim(digests)
 
-    def remove(self, digests: set[str]) -> int:
-        """Delete these blobs (the caller checked that nothing refers to them); return how many existed."""
+    def remove(self, claimed: set[str]) -> int:
+        """Delete claimed blobs; an upload of the same bytes meanwhile waits, then writes its file anew."""
         removed = 0
-        for digest in digests:
-            try:
-                self._path(digest).unlink()
-                removed += 1
-            except (FileNotFoundError, ValueError):
-                pass
+        try:
+            for digest in claimed:
+                try:
+                    self._path(digest).unlink()
+                    removed += 1
+                except (FileNotFoundError, ValueError):
+                    pass
+        finally:
+            self._pins.release(claimed)
         return removed
 
     def remove_unreferenced(self, referenced: set[str]) -> int:
@@ -152,11 +173,14 @@ class MemoryBlobStore:
     def digests(self) -> set[str]:
         return set(self._data)
 
-    def pinned(self) -> set[str]:
-        return self._pins.pinned()
+    def claim(self, digests: set[str]) -> set[str]:
+        return self._pins.claim(digests)
 
-    def remove(self, digests: set[str]) -> int:
-        return sum(self._data.pop(d, None) is not None for d in digests)
+    def remove(self, claimed: set[str]) -> int:
+        try:
+            return sum(self._data.pop(d, None) is not None for d in claimed)
+        finally:
+            self._pins.release(claimed)
 
     def remove_unreferenced(self, referenced: set[str]) -> int:
         keep = referenced | self._pins.pinned()

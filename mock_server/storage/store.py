@@ -318,17 +318,19 @@ class Store:
     def remove_blobs_unless_referenced(self, digests: set[str], table: str = "files") -> tuple[int, float]:
         """Delete those of these blobs that no record of table points at and no upload has pinned.
 
-        For removals of a few records among many: one scan of one table under the lock (the table that holds the
-        blobs' digests), not of every record. Returns how many went and how long the lock was held.
+        For removals of a few records among many: one scan of one table (the one that holds the blobs' digests)
+        under the lock, not of every record; the files are deleted after the lock is released (an upload of the
+        same bytes meanwhile waits for that, then writes its file anew). Returns how many went and how long the
+        lock was held.
         """
         if not digests:
             return 0, 0.0
         with self._lock:
             started = time.perf_counter()
             used = {d for doc in self._tables[table].rows.values() if (d := doc.get("sha256")) in digests}
-            unused = digests - used - self.blobs.pinned()
-            removed = self.blobs.remove(unused)
-            return removed, time.perf_counter() - started
+            claimed = self.blobs.claim(digests - used)
+            held = time.perf_counter() - started
+        return self.blobs.remove(claimed), held
 
     def compact_if_idle(self) -> bool:
         """Compact now, in this thread, unless a compaction is already running; tell whether it ran."""
