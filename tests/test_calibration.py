@@ -375,3 +375,27 @@ def test_an_unreachable_upstream_answers_502_and_is_recorded_as_such(tmp_path):
 def test_the_proxy_command_refuses_an_upstream_that_is_no_url(capsys):
     assert cli.main(["proxy", "--upstream", "sign8.example", "--port", "0"]) == 2
     assert "not an http(s) URL" in capsys.readouterr().err
+
+
+def test_the_recorder_redacts_query_and_nested_secrets_and_keeps_error_codes(tmp_path):
+    from datetime import datetime, timezone
+
+    from mock_server.calibration.har import HarRecorder
+
+    path = tmp_path / "unit.har"
+    HarRecorder(str(path)).record(
+        kind="api", started=datetime.now(timezone.utc), elapsed_ms=1.5, method="POST",
+        url="http://up/api/workflow/AddWorkflow?token=T0KEN-1&workflow_id=w%201",
+        req_headers=[("Content-Type", "application/json"), ("X-Api-Key", "K3Y-1"), ("Cookie", "sid=C00KIE-1")],
+        req_body=b'{"name": "n", "webhook_secret": "whsec_S3CRET", "signer": {"code": "918273"}}',
+        status=422, reason="UNPROCESSABLE ENTITY",
+        resp_headers=[("Content-Type", "application/json"), ("Set-Cookie", "sid=C00KIE-2")],
+        resp_body=b'{"error": {"code": "validation_error", "message": "Invalid fields: name."}}')
+    text = path.read_text()
+    jsonschema.validate(json.loads(text), HAR_SCHEMA)
+    assert [w for w in ("T0KEN-1", "K3Y-1", "C00KIE-1", "whsec_S3CRET", "918273", "C00KIE-2") if w in text] == []
+    entry = json.loads(text)["log"]["entries"][0]
+    assert entry["request"]["queryString"] == [{"name": "token", "value": "<redacted>"},
+                                               {"name": "workflow_id", "value": "w 1"}]
+    assert json.loads(entry["response"]["content"]["text"])["error"]["code"] == "validation_error"
+    assert entry["_sign8"]["credential"] == "key-1"

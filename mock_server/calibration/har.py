@@ -56,9 +56,11 @@ class Redactor:
     def url(self, url: str) -> tuple[str, list[dict]]:
         """The URL with secret query values blanked, and its query string as HAR lists it."""
         parts = urlsplit(url)
-        pairs = [(k, REDACTED if is_secret_query(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-        query = urlencode(pairs, safe="<>") if pairs else parts.query
-        return urlunsplit(parts._replace(query=query)), [{"name": k, "value": v} for k, v in pairs]
+        raw = parse_qsl(parts.query, keep_blank_values=True)
+        pairs = [(k, REDACTED if is_secret_query(k) else v) for k, v in raw]
+        if pairs != raw:  # re-encoded only when a value was blanked: otherwise the URL stays as it was sent
+            url = urlunsplit(parts._replace(query=urlencode(pairs, safe="<>")))
+        return url, [{"name": k, "value": v} for k, v in pairs]
 
     def _file(self, text: str) -> str:
         """A base64 file field: kept with --keep-bodies, else its size, SHA-256 and page count."""
