@@ -126,7 +126,8 @@ def python_client(spec: Path, env: dict, tools: Path) -> str:
     work = fresh_dir(CACHE / "python" / "work")
     gen_env = {**env, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}  # its post hooks run ruff from the venv
     run("python", [str(tools / "openapi-python-client"), "generate", "--path", str(spec), "--meta", "none",
-                   "--output-path", str(work / "sign8_client")], work, gen_env)
+                   "--output-path", str(work / "sign8_client"),
+                   "--config", str(EXAMPLES / "python" / "generator-config.yaml")], work, gen_env)
     copy_project("python", work, "flow.py", "mypy.ini")
     out = run("python", [str(tools / "mypy"), "--strict", "flow.py"], work, gen_env)
     say("python", f"mypy --strict: {out.strip().splitlines()[-1]}")
