@@ -75,7 +75,7 @@ class Organizations:
             for entry in entries:
                 org_id = entry.get("organization_id") or organization_id_for_key(entry["api_key"])
                 existing = self.store.get("organizations", org_id) or {}
-                fixture = {"name": entry.get("name") or existing.get("name") or org_id,
+                fixture = {"name": entry.get("name") or (existing.get("fixture") or existing).get("name") or org_id,
                            "webhook_url": entry.get("webhook_url"), "webhook_secret": entry.get("webhook_secret")}
                 # What the control API set survives a restart; a reset of the organization brings these back.
                 own = {k: existing.get(k) for k in SETTINGS} if existing.get("configured") else fixture

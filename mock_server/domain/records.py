@@ -69,10 +69,10 @@ def file_record(*, workflow_id: str, organization_id: str, file_name: str, size:
         "size": size,
         "sha256": sha256,
         "page_count": page_count,
+        # [width, height] of each page as displayed, for AddSignature's check (None: read from the bytes if needed).
+        "page_sizes": page_sizes,
         "created_at": now,
     }
-    if page_sizes is not None:
-        doc["page_sizes"] = page_sizes  # [width, height] of each page as displayed (AddSignature checks fields)
     if kind is None:
         doc["signed_file_id"] = None  # set when the workflow is completed and this file is signed (documents/jobs.py)
     else:
