@@ -146,7 +146,7 @@ def create_app(config: Settings | dict | None = None, start_background: bool = T
                 "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
                 "contact": {"name": "sign8-mock maintainers"},
             },
-            # servers, security and the rest are completed per request by api/openapi_extras.finish().
+            # servers, security and the rest are completed per request by api/openapi_document.finish().
         },
     )
     services = Services(settings)

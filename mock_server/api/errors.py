@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..domain.errors import DomainError
 from ..storage.errors import StorageFull
-from . import openapi_extras
+from . import openapi_fields
 from .schemas import ErrorSchema
 
 HTTP_CODES = {
@@ -88,8 +88,8 @@ class MockApi(Api):
 
     def __init__(self, app=None, **kwargs):
         super().__init__(app, **kwargs)
-        # Standard formats, enforced patterns and examples on every field (see openapi_extras).
-        self.ma_plugin.converter.add_attribute_function(openapi_extras.field_attributes)
+        # Standard formats, enforced patterns and examples on every field (see openapi_fields).
+        self.ma_plugin.converter.add_attribute_function(openapi_fields.field_attributes)
 
     def register_blueprint(self, blp, *, parameters=None, **options):
         """Route the blueprint now; document it when the spec is first asked for.
@@ -118,10 +118,12 @@ class MockApi(Api):
 
     def document(self) -> dict:
         """The served OpenAPI document (inside a request: its servers entry may name the address asked)."""
+        from . import openapi_document  # imports the signing and webhook pages of the document: after they load
+
         self.document_blueprints()
         settings = self._app.extensions["sign8"].settings
-        return openapi_extras.finish(self.spec.to_dict(), server_url=server_url(settings),
-                                     admin_token=self.document_variant()[1])
+        return openapi_document.finish(self.spec.to_dict(), server_url=server_url(settings),
+                                       admin_token=self.document_variant()[1])
 
     def _openapi_json(self):
         return current_app.response_class(current_app.json.dumps(self.document(), indent=2),
