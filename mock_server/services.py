@@ -16,7 +16,7 @@ from .domain.organizations import Organizations, organization_id_for_key, signin
 from .domain.records import token_hash
 from .domain.workflows import Workflows
 from .documents.jobs import DocumentJobs
-from .inspection import FaultRules, RequestJournal
+from .inspection import FaultRules, RequestLog
 from .messages import Messages, to_eml
 from .rendering import PageRenderer
 from .retention import Retention
@@ -25,7 +25,7 @@ from .storage import open_store, seams
 from .webhooks.after_response import AfterResponse
 from .webhooks.dispatcher import Dispatcher
 from .webhooks.outbox import Outbox
-from .webhooks.scheduler import Scheduler
+from .domain.expiry_timer import ExpiryTimer
 
 log = logging.getLogger("sign8_mock")
 
@@ -51,16 +51,16 @@ class Services:
                              on_queued=lambda delivery: self.after_response.call(self.dispatcher.wake, delivery))
         self.messages = Messages(self.store, self.clock, settings, self.address)
         # Signed PDFs and audit reports: a job in the final state's transaction, made by a worker thread.
-        self.documents = DocumentJobs(self.store, self.clock, self.messages,
+        self.document_jobs = DocumentJobs(self.store, self.clock, self.messages,
                                       None if self.store.in_memory else f"{self.store.path}.ca")
         self.workflows = Workflows(self.store, self.clock, settings, self.address, watch_expiry=self._watch_expiry,
-                                   messages=self.messages, final_state=self.documents.final_state)
+                                   messages=self.messages, final_state=self.document_jobs.final_state)
         self.lifecycle = Lifecycle(self.store, self.clock, self.workflows, emit=self.outbox.enqueue,
-                                   messages=self.messages, final_state=self.documents.final_state)
-        self.scheduler = Scheduler(self.store, self.clock, self.lifecycle)
+                                   messages=self.messages, final_state=self.document_jobs.final_state)
+        self.expiry_timer = ExpiryTimer(self.store, self.clock, self.lifecycle)
         self.journey = Journey(self.store, self.clock, self.lifecycle, self.messages.record)
         self.page_renderer = PageRenderer()  # pypdfium2 itself is imported on the first render
-        self.requests = RequestJournal()
+        self.request_log = RequestLog()
         self.fault_rules = FaultRules()
         self.retention = Retention(self.store, self.clock, settings.retention, forget=self._forget_removed)
         self._load_known_organizations()
@@ -82,18 +82,18 @@ class Services:
             return
         self.started = True
         if self.settings.scheduler:
-            self.scheduler.start()  # workflows that expired while the mock was down expire in it
+            self.expiry_timer.start()  # workflows that expired while the mock was down expire in it
         self.dispatcher.start()
         self.messages.start()
-        self.documents.start()  # resumes the jobs a crash or stop left pending
+        self.document_jobs.start()  # resumes the jobs a crash or stop left pending
         self.retention.start()  # its first run finishes what a crash interrupted
 
     def stop(self) -> None:
         """Stop background threads and make everything durable; pending deliveries stay queued."""
         self.retention.stop()
-        self.scheduler.stop()
+        self.expiry_timer.stop()
         self.dispatcher.stop()
-        self.documents.stop()
+        self.document_jobs.stop()
         self.messages.stop()
         self.store.close()
         self.started = False
@@ -103,14 +103,14 @@ class Services:
         False on timeout. Then nothing more happens by itself until time passes or someone calls."""
         deadline = time.monotonic() + timeout
         while True:
-            if self.dispatcher.idle(organization_id) and self.scheduler.idle(organization_id):
+            if self.dispatcher.idle(organization_id) and self.expiry_timer.idle(organization_id):
                 return True
             if time.monotonic() >= deadline:
                 return False
             time.sleep(IDLE_POLL_SECONDS)
 
     def _watch_expiry(self, workflow: dict) -> None:
-        self.scheduler.watch(workflow)
+        self.expiry_timer.watch(workflow)
 
     # -- who is calling ---------------------------------------------------------------------
     def organization_of_key(self, api_key: str) -> str | None:
@@ -211,12 +211,12 @@ class Services:
 
     def _clock_changed(self, organization_id: str | None) -> dict:
         self._save_clock()
-        expired = self.scheduler.expire_due_now(organization_id)
+        expired = self.expiry_timer.expire_due_now(organization_id)
         return self.clock_view(organization_id, expired)
 
     # -- reset ------------------------------------------------------------------------------
     def reset(self, organization_id: str | None = None) -> dict:
-        """Forget every record, clock, journaled request, fault rule and webhook fault (of one organization, or all)."""
+        """Forget every record, clock, logged request, fault rule and webhook fault (of one organization, or all)."""
         removed = {}
         with self.store.transaction() as tx:
             for table in ORG_SCOPED_TABLES:
@@ -234,8 +234,8 @@ class Services:
         self.clock.reset(organization_id)
         self._save_clock()
         self.store.remove_unreferenced_blobs()
-        self.scheduler.rebuild()
-        self.requests.clear(organization_id)
+        self.expiry_timer.rebuild()
+        self.request_log.clear(organization_id)
         self.fault_rules.clear(organization_id)
         self.dispatcher.faults.clear(organization_id)
         return removed
@@ -250,12 +250,12 @@ class Services:
         return self.retention.plan(organization_id)
 
     def _forget_removed(self, organization_ids: set[str], workflow_ids: set[str]) -> int:
-        """Drop what memory alone holds about removed organizations and workflows; return the journal entries gone."""
+        """Drop what memory alone holds about removed organizations and workflows; return the request-log entries gone."""
         for org_id in organization_ids:
             self.clock.reset(org_id)
             self.fault_rules.clear(org_id)
             self.dispatcher.faults.clear(org_id)
-        return self.requests.forget(organization_ids, workflow_ids)
+        return self.request_log.forget(organization_ids, workflow_ids)
 
     # -- webhook deliveries -------------------------------------------------------------------
     def deliveries(self, organization_id: str | None, **filters) -> dict:
@@ -311,7 +311,7 @@ class Services:
         """Expire a workflow now, whatever its expires_at (fires workflowExpired)."""
         self._workflow_for_control(organization_id, workflow_id)
         wf = self.lifecycle.force_expire(workflow_id)
-        self.scheduler.rebuild()
+        self.expiry_timer.rebuild()
         return wf
 
     def force_refuse(self, organization_id: str | None, workflow_id: str, signer_id: str | None,
@@ -320,13 +320,13 @@ class Services:
         self._workflow_for_control(organization_id, workflow_id)
         return self.lifecycle.force_refuse(workflow_id, signer_id, reason)["workflow"]
 
-    # -- request journal and fault rules ------------------------------------------------------------
-    def journaled_requests(self, organization_id: str | None, **filters) -> dict:
-        items = self.requests.query(organization_id=organization_id, **filters)
+    # -- request log and fault rules ------------------------------------------------------------
+    def logged_requests(self, organization_id: str | None, **filters) -> dict:
+        items = self.request_log.query(organization_id=organization_id, **filters)
         return {"total": len(items), "items": items}
 
     def clear_requests(self, organization_id: str | None) -> int:
-        return self.requests.clear(organization_id)
+        return self.request_log.clear(organization_id)
 
     def fault_list(self, organization_id: str | None) -> dict:
         return {"items": self.fault_rules.all(organization_id)}
@@ -354,7 +354,7 @@ class Services:
         """Every record and referenced file (of one organization, or all) as one JSON document."""
         state = export_state(self.store, organization_id)
         if organization_id is None:  # the operator's snapshot carries the instance's test CA (see signed documents)
-            state["test_ca"] = self.documents.ca_entry()
+            state["test_ca"] = self.document_jobs.ca_entry()
         return state
 
     def import_snapshot(self, organization_id: str | None, snapshot) -> dict:
@@ -362,11 +362,11 @@ class Services:
         ca = self._snapshot_ca(organization_id, snapshot)
         counts = import_state(self.store, self.clock, snapshot, organization_id)
         if ca is not None:
-            self.documents.install_ca(ca)
-        self.documents.wake()  # the snapshot's pending document jobs
+            self.document_jobs.install_ca(ca)
+        self.document_jobs.wake()  # the snapshot's pending document jobs
         self.dispatcher.adopt_pending()  # and its pending webhooks (committed by import_state)
         self._save_clock()
-        self.scheduler.rebuild()
+        self.expiry_timer.rebuild()
         self.store.remove_unreferenced_blobs()
         return counts
 
@@ -374,11 +374,11 @@ class Services:
     # documents/jobs.py: a job per final workflow, run after commit; the PDFs are ordinary files of the organization.
     def test_ca_pem(self) -> bytes:
         """The certificate of the instance's test CA (PEM), the trust root of every signed PDF."""
-        return self.documents.ca().cert_pem
+        return self.document_jobs.ca().cert_pem
 
     def documents_idle(self, organization_id: str | None = None) -> bool:
         """True when no signed file or audit report (of this organization) is still to be produced."""
-        return self.documents.idle(organization_id)
+        return self.document_jobs.idle(organization_id)
 
     def _snapshot_ca(self, organization_id: str | None, snapshot):
         """The test CA of an operator snapshot (checked before anything is imported); an API key's import ignores it."""
@@ -386,7 +386,7 @@ class Services:
         if organization_id is not None or entry is None:
             return None
         try:
-            return self.documents.parse_ca(entry)
+            return self.document_jobs.parse_ca(entry)
         except ValueError as exc:
             raise SnapshotError(str(exc)) from exc
 
@@ -412,7 +412,7 @@ class Services:
                 else {**self.retention.summary(), "last_run": None},
                 "workflows": grouped,
                 "deliveries": self.deliveries(organization_id)["items"][:deliveries],
-                "requests": self.requests.query(organization_id=organization_id, limit=requests),
+                "requests": self.request_log.query(organization_id=organization_id, limit=requests),
                 "now": iso(self.clock.now(organization_id)), "offset": self.clock.offset(organization_id)}
 
     # -- captured messages ------------------------------------------------------------------------------
@@ -434,7 +434,7 @@ class Services:
         from .seed import seed_folder  # the seed module builds records with the domain: imported where used
 
         counts = seed_folder(self, folder)
-        self.scheduler.rebuild()
+        self.expiry_timer.rebuild()
         return counts
 
     # -- the signing journey -------------------------------------------------------------------

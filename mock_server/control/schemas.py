@@ -88,7 +88,7 @@ class ForceRefuseArgs(BaseSchema):
     reason = fields.String(validate=[validate.Length(max=2000), no_control_chars], allow_none=True)
 
 
-# -- request journal -----------------------------------------------------------------------
+# -- request log -----------------------------------------------------------------------
 class RequestListArgs(BaseSchema):
     path = fields.String(validate=validate.Length(max=2048),
                          metadata={"description": "Exact path or glob, e.g. /api/workflow/Add*."})

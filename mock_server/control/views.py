@@ -172,7 +172,7 @@ def retention_run():
     return services().run_retention(caller_org())
 
 
-# -- request journal -----------------------------------------------------------------------------------
+# -- request log ---------------------------------------------------------------------------------------
 @blp.route("/requests", methods=["GET"])
 @blp.arguments(cs.RequestListArgs(), location="query")
 @blp.response(200, cs.RequestListSchema)
@@ -180,7 +180,7 @@ def retention_run():
 def requests_list(args):
     """List journaled requests, newest first; ?violations=true lists only rejected /api calls with the reason."""
     org = caller_org() or args.get("organization_id")
-    return services().journaled_requests(org, path=args.get("path"), method=args.get("method"),
+    return services().logged_requests(org, path=args.get("path"), method=args.get("method"),
                                          status=args.get("status"), since=args.get("since"),
                                          violations=args["violations"], limit=args["limit"])
 

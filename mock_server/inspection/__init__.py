@@ -1,5 +1,5 @@
-"""What the control API inspects and injects, without Flask: the request journal and the fault rules."""
-from .faults import FaultRules
-from .journal import RequestJournal
+"""What the control API inspects and injects, without Flask: the request log and the fault rules."""
+from .fault_rules import FaultRules
+from .request_log import RequestLog
 
-__all__ = ["FaultRules", "RequestJournal"]
+__all__ = ["FaultRules", "RequestLog"]

@@ -12,7 +12,7 @@ from ..domain.defaults import FINAL_STATUSES
 log = logging.getLogger("sign8_mock.scheduler")
 
 
-class Scheduler:
+class ExpiryTimer:
     """Expire workflows when their expires_at passes, on their organization's clock."""
 
     def __init__(self, store, clock, lifecycle):

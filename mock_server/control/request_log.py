@@ -1,4 +1,4 @@
-"""Record every request the mock served into the instance's request journal (Flask hooks only)."""
+"""Record every request the mock served into the instance's request log (Flask hooks only)."""
 from __future__ import annotations
 
 import time
@@ -11,7 +11,7 @@ from ..domain.clock import iso
 from ..inspection.redaction import REDACTED, REDACTED_HEADERS, is_secret_query, redact_text
 
 BODY_LIMIT = 2048
-# The journal's own endpoint, static assets and the browser's favicon request would only drown the calls an integrator made.
+# The log's own endpoint, static assets and the browser's favicon request would only drown the calls an integrator made.
 UNJOURNALED_PREFIXES = ("/_mock/static/", "/sign/_static/")
 UNJOURNALED_PATHS = {"/_mock/requests", "/favicon.ico"}
 SECRET_BODY_PATHS = {"/_mock/snapshot"}
@@ -110,7 +110,7 @@ def start_timer() -> None:
 
 
 def record(response):
-    """Append this request and its answer to the journal (after_request hook)."""
+    """Append this request and its answer to the log (after_request hook)."""
     # One real request object instead of the proxy: this hook runs on every request.
     req = request._get_current_object()
     path = req.path
@@ -136,7 +136,7 @@ def record(response):
         "fault": gobj.get("sign8_fault"),
         "dropped": bool(req.environ.get("sign8.drop")),
     }
-    services.requests.add(entry)
+    services.request_log.add(entry)
     return response
 
 

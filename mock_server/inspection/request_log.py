@@ -1,4 +1,4 @@
-"""The request journal (like WireMock's): every request the mock served, newest last, in a bounded ring buffer."""
+"""The request log (like WireMock's): every request the mock served, newest last, in a bounded ring buffer."""
 from __future__ import annotations
 
 import fnmatch
@@ -15,7 +15,7 @@ DEFAULT_CAPACITY = 5000
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-class RequestJournal:
+class RequestLog:
     """Keep the last `capacity` requests; thread-safe; one per app."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY):

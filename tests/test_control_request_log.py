@@ -6,8 +6,8 @@ from pathlib import Path
 
 from mock_server.app import create_app
 from mock_server.domain.clock import iso
-from mock_server.control.journal import BODY_LIMIT
-from mock_server.inspection import RequestJournal
+from mock_server.control.request_log import BODY_LIMIT
+from mock_server.inspection import RequestLog
 from mock_server.domain.organizations import organization_id_for_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +127,7 @@ def test_reset_of_one_organization_forgets_its_requests(client, make_auth):
 
 
 def test_the_ring_buffer_is_bounded():
-    journal = RequestJournal(capacity=3)
+    journal = RequestLog(capacity=3)
     for n in range(5):
         journal.add({"method": "GET", "path": f"/{n}", "status": 200, "time": "2026-01-01T00:00:00.000Z"})
     assert [e["path"] for e in journal.query()] == ["/4", "/3", "/2"]
@@ -136,8 +136,8 @@ def test_the_ring_buffer_is_bounded():
 def test_each_app_has_its_own_journal(app):
     other = create_app({"db": ":memory:"}, start_background=False)
     other.test_client().get("/_mock/health")
-    assert other.extensions["sign8"].requests is not app.extensions["sign8"].requests
-    assert app.extensions["sign8"].requests.query() == []
+    assert other.extensions["sign8"].request_log is not app.extensions["sign8"].request_log
+    assert app.extensions["sign8"].request_log.query() == []
 
 
 def test_snapshot_bodies_are_never_journaled(client, auth):
