@@ -9,8 +9,7 @@ from .config import PublicAddress, Settings
 from .domain.clock import MockClock, iso
 from .domain.defaults import BUILTIN_FILES, favicon_ico, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, WORKFLOW_STATUSES
 from .domain.errors import NotFound, ValidationFailed
-from .domain import codes
-from .domain.journey import Journey, current_step, done_steps, signature_type, steps_for
+from .domain.journey import Journey
 from .domain.lifecycle import Lifecycle
 from .domain.organizations import Organizations, organization_id_for_key, signing_secrets
 from .domain.records import token_hash
@@ -390,10 +389,23 @@ class Services:
         except ValueError as exc:
             raise SnapshotError(str(exc)) from exc
 
-    # -- the dashboard ----------------------------------------------------------------------------------
-    def dashboard_view(self, organization_id: str | None, per_status: int, deliveries: int, requests: int) -> dict:
-        """What the dashboard shows (of one organization, or all)."""
-        orgs = [o for o in self.organizations.all() if organization_id is None or o["organization_id"] == organization_id]
+    # -- what the dashboard lists (control/dashboard.py shapes the page) ----------------------------------
+    def organization_list(self, organization_id: str | None) -> list[dict]:
+        """The organizations (one, or all), each with its clock's now and offset."""
+        return [{**o, "clock": iso(self.clock.now(o["organization_id"])), "offset": self.clock.offset(o["organization_id"]),
+                 "previous_webhook_secret_until": self._previous_secret_until(o),
+                 "removal_at": self.retention.organization_removal(o)}
+                for o in self.organizations.all() if organization_id is None or o["organization_id"] == organization_id]
+
+    def retention_summary(self, organization_id: str | None) -> dict | None:
+        """The retention policy and its next run; the last run's counts are the operator's to see (no API key)."""
+        summary = self.retention.summary()
+        if organization_id is None or not self.retention.enabled:
+            return summary
+        return {**summary, "last_run": None}
+
+    def workflows_by_status(self, organization_id: str | None, per_status: int) -> dict:
+        """Per status, how many workflows there are and the newest per_status of them with their signers."""
         grouped = {}
         for status in WORKFLOW_STATUSES:
             rows = sorted((w for w in self.store.by("workflows", "status", status)
@@ -403,17 +415,7 @@ class Services:
                                               key=lambda s: s["order"]),
                       "removal_at": self.retention.workflow_removal(wf)} for wf in rows[:per_status]]
             grouped[status] = {"total": len(rows), "items": shown}
-        return {"organizations": [{**o, "clock": iso(self.clock.now(o["organization_id"])),
-                                   "offset": self.clock.offset(o["organization_id"]),
-                                   "previous_webhook_secret_until": self._previous_secret_until(o),
-                                   "removal_at": self.retention.organization_removal(o)} for o in orgs],
-                # The last run's counts are the operator's to see: with an API key, the policy and the next run only.
-                "retention": self.retention.summary() if organization_id is None or not self.retention.enabled
-                else {**self.retention.summary(), "last_run": None},
-                "workflows": grouped,
-                "deliveries": self.deliveries(organization_id)["items"][:deliveries],
-                "requests": self.request_log.query(organization_id=organization_id, limit=requests),
-                "now": iso(self.clock.now(organization_id)), "offset": self.clock.offset(organization_id)}
+        return grouped
 
     # -- captured messages ------------------------------------------------------------------------------
     def workflow_names(self, workflow_ids) -> dict[str, str]:
@@ -438,15 +440,13 @@ class Services:
         return counts
 
     # -- the signing journey -------------------------------------------------------------------
-    # The page's steps and the JSON actions of /sign/<token>; mock_server/signing only adapts HTTP to these.
-    def signing_view(self, token: str) -> dict:
-        """Everything the signing page shows for this link (raises NotFound for an unknown link)."""
+    # The page's steps and the JSON actions of /sign/<token>; mock_server/signing adapts HTTP to these
+    # and shapes the page (signing/view_model.py).
+    def signing_records(self, token: str) -> dict:
+        """Every record the signing page shows for this link, read at one moment (NotFound for an unknown link)."""
         with self.store.lock:
             signer, wf, files = self.journey.load(token)
             wid = wf["workflow_id"]
-            signers = {s["signer_id"]: s for s in self.store.by("signers", "workflow_id", wid)}
-            fields = self.store.by("signatures", "workflow_id", wid)
-            annotations = self.store.by("annotations", "workflow_id", wid)
             interface = dict(self.workflows.interface_for(wf))
             # An icon or logo that is not an image (AddFile takes PDFs) would show as a broken image.
             for key, default in (("icon_file_id", DEFAULT_ICON_FILE_ID), ("logo_file_id", DEFAULT_LOGO_FILE_ID)):
@@ -454,32 +454,19 @@ class Services:
                 if interface.get(key) not in BUILTIN_FILES and not (
                         image and image.get("content_type", "").startswith("image/")):
                     interface[key] = default
-            opened = set((signer.get("journey") or {}).get("opened_files") or [])
-            file_ids = [f["file_id"] for f in files]
             waiting = wf["status"] == "in_progress" and signer["status"] == "pending" and \
                 not self.lifecycle.turn_of(signer, wf)
-            docs = []
-            for f in files:
-                own = [x for x in fields if x["file_id"] == f["file_id"] and x["signer_id"] == signer["signer_id"]]
-                others = [{**x, "signer_name": _person(signers.get(x["signer_id"]))}
-                          for x in fields if x["file_id"] == f["file_id"] and x["signer_id"] != signer["signer_id"]]
-                docs.append({**f, "opened": f["file_id"] in opened, "own_fields": own, "other_fields": others,
-                             "annotations": [a for a in annotations if a["file_id"] == f["file_id"]]})
-            return {"token": token, "signer": signer, "workflow": wf, "interface": interface, "files": docs,
-                    "signature_type": signature_type(signer), "steps": steps_for(wf, signer),
-                    "done": done_steps(wf, signer, file_ids), "step": current_step(wf, signer, file_ids),
-                    "code_state": codes.public(signer.get("tan")), "waiting": waiting,
-                    "can_act": wf["status"] == "in_progress" and signer["status"] == "pending" and not waiting,
-                    "password_protected": bool(wf.get("password_hash"))}
+            return {"token": token, "signer": signer, "workflow": wf, "files": files, "interface": interface,
+                    "signers": self.store.by("signers", "workflow_id", wid),
+                    "fields": self.store.by("signatures", "workflow_id", wid),
+                    "annotations": self.store.by("annotations", "workflow_id", wid), "waiting": waiting}
 
-    def document_view(self, token: str, file_id: str) -> dict:
-        """The page view of one document: record that the signer opened it, with its page sizes in points."""
+    def open_document(self, token: str, file_id: str) -> dict:
+        """Record that the signer opened a document; return the page's records and the document's page sizes."""
         opened = self.journey.open_document(token, file_id)
-        view = self.signing_view(token)
-        doc = next(d for d in view["files"] if d["file_id"] == file_id)
+        records = self.signing_records(token)
         meta, body = self.workflows.file_content(opened["workflow"]["organization_id"], file_id)
-        sizes = self.page_renderer.sizes(meta["sha256"], lambda: body)
-        return {**view, "document": {**doc, "page_sizes": sizes}}
+        return {**records, "page_sizes": self.page_renderer.sizes(meta["sha256"], lambda: body)}
 
     def signing_file(self, token: str, file_id: str) -> tuple[dict, bytes]:
         """A file of the link's workflow, or its interface's icon or logo."""
@@ -526,9 +513,3 @@ class Services:
         """Reject the signing process (at any step; no password needed)."""
         return self.lifecycle.refuse(token, reason, ip, user_agent)
 
-
-def _person(signer: dict | None) -> str:
-    if not signer:
-        return ""
-    name = " ".join(p for p in (signer.get("first_name"), signer.get("last_name")) if p)
-    return name or signer["email"]

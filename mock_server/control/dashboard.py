@@ -40,6 +40,17 @@ def _back():
     return redirect(url_for("mock_dashboard.page"), code=303)
 
 
+def dashboard_view(services, organization_id: str | None) -> dict:
+    """What the dashboard shows (of one organization, or all)."""
+    clock = services.clock_view(organization_id)
+    return {"organizations": services.organization_list(organization_id),
+            "workflows": services.workflows_by_status(organization_id, PER_STATUS),
+            "deliveries": services.deliveries(organization_id)["items"][:DELIVERIES],
+            "requests": services.logged_requests(organization_id, limit=REQUESTS)["items"],
+            "retention": services.retention_summary(organization_id),
+            "now": clock["now"], "offset": clock["offset_seconds"]}
+
+
 def _target_org(form) -> str | None:
     """An API key scopes the action to its organization; only the operator (no key) may pick one."""
     return views.caller_org() or form["organization_id"].strip() or None
@@ -50,7 +61,7 @@ def _target_org(form) -> str | None:
 @views.errors()
 def page():
     """Show organizations, workflows by status with signing links, webhook deliveries and recent requests."""
-    view = views.services().dashboard_view(views.caller_org(), PER_STATUS, DELIVERIES, REQUESTS)
+    view = dashboard_view(views.services(), views.caller_org())
     orgs = [{**o, "api_key": _redacted(o.get("api_key")), "webhook_secret": "set" if o.get("webhook_secret") else ""}
             for o in sorted(view["organizations"], key=lambda o: (not o.get("known"), o["name"]))]
     html = render_template("dashboard.html", orgs=orgs, workflows=view["workflows"], deliveries=view["deliveries"],

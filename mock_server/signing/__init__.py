@@ -16,6 +16,7 @@ from ..domain.text import CONTROL_MESSAGE, has_control_characters
 from .colors import palette
 from .i18n import Words, language_of
 from ..http_headers import content_disposition
+from .view_model import document_view, page_view
 
 bp = Blueprint("signing", __name__, url_prefix="/sign", template_folder="templates", static_folder="static",
                static_url_path="/_static")
@@ -27,6 +28,10 @@ DEFAULT_ARTWORK = {DEFAULT_ICON_FILE_ID: "default-icon.svg", DEFAULT_LOGO_FILE_I
 
 def services():
     return current_app.extensions["sign8"]
+
+
+def _view(token: str) -> dict:
+    return page_view(services().signing_records(token))
 
 
 def wants_json() -> bool:
@@ -103,7 +108,7 @@ def _summary(view: dict) -> dict:
 def page(token):
     """Show the signing journey's current step, or the end page (styled with the workflow's interface)."""
     try:
-        view = services().signing_view(token)
+        view = _view(token)
     except NotFound as exc:
         return _error(exc)
     if wants_json():
@@ -116,7 +121,7 @@ def page(token):
 def document(token, file_id):
     """Show one document, every page rendered, with the signature fields and annotations; marks it opened."""
     try:
-        view = services().document_view(token, file_id)
+        view = document_view(services().open_document(token, file_id), file_id)
     except NotFound as exc:
         return _error(exc)
     if wants_json():
@@ -131,7 +136,7 @@ def _step(token, action):
     except DomainError as exc:
         return _failed(token, exc)
     if wants_json():
-        return _summary(services().signing_view(token))
+        return _summary(_view(token))
     return redirect(url_for("signing.page", token=token), code=303)
 
 
@@ -139,7 +144,7 @@ def _failed(token, exc: DomainError):
     """JSON: the one error shape. A browser gets the page again, saying in its language why it did not work."""
     if wants_json() or isinstance(exc, NotFound):
         return _error(exc)
-    view = services().signing_view(token)
+    view = _view(token)
     t = Words(language_of(view["signer"]))
     message = t.error(exc.code, exc.message, **{k: v for k, v in exc.extra.items() if v is not None})
     if exc.code == "validation_error" and exc.fields and "code" in exc.fields:
