@@ -18,8 +18,7 @@ from .seed import SeedError
 from .serving import GracefulStop, make_server
 from .services import Services
 from .snapshot import SnapshotError
-from .storage import TABLES, Store, StoreError
-from .storage.repair import repair_store
+from .storage.errors import StoreError
 
 log = logging.getLogger("sign8_mock")
 
@@ -141,10 +140,10 @@ def check_or_repair(db: str, repair: bool) -> int:
         print("sign8-mock: an in-memory database has no files to check.", file=sys.stderr)
         return 2
     if not repair:
-        store = Store(db, TABLES, read_only=True)
-        print(f"{db}: ok ({', '.join(f'{t} {store.count(t)}' for t in store.tables())})")
+        counts = Services.check_database(db)
+        print(f"{db}: ok ({', '.join(f'{t} {n}' for t, n in counts.items())})")
         return 0
-    moved = repair_store(db, TABLES)
+    moved = Services.repair_database(db)
     for original, aside, problem in moved:
         print(f"{original}: {problem}; moved aside to {aside}")
     print(f"{db}: repaired; every intact record kept" if moved else f"{db}: nothing to repair")
@@ -213,7 +212,7 @@ def banner(services, port: int) -> str:
     lines = [f"sign8-mock {__version__} listening on {url}",
              f"  API docs:   {url}/docs   (OpenAPI: {url}/openapi.json)",
              f"  Dashboard:  {url}/_mock/",
-             f"  Database:   {'in memory' if services.store.in_memory else services.store.path}",
+             f"  Database:   {'in memory' if s.in_memory else services.health()['storage']}",
              f"  Auth mode:  {s.auth}"]
     if s.auth == "open":
         lines.append("              (each new API key gets a new, empty organization: a mistyped key sees nothing of "
@@ -222,8 +221,8 @@ def banner(services, port: int) -> str:
         lines.append(f"  Retention:  {s.retention:g} days (final workflows and idle provisioned organizations "
                      "are removed; POST /_mock/retention/run runs it now)")
     if s.smtp_url:
-        lines.append(f"  SMTP relay: {services.messages.relay.display}   (captured e-mails: {url}/_mock/messages/inbox)")
-    for org in services.organizations.all():
+        lines.append(f"  SMTP relay: {services.smtp_relay()}   (captured e-mails: {url}/_mock/messages/inbox)")
+    for org in services.organization_list(None):
         if not org.get("known"):
             continue
         # Only keys marked "demo" (published in the repo's fixtures) are printed; a user's own keys never.

@@ -20,7 +20,8 @@ from .messages import Messages, to_eml
 from .rendering import PageRenderer
 from .retention import Retention
 from .snapshot import SnapshotError, export_state, import_state
-from .storage import open_store, seams
+from .storage import TABLES, Store, open_store, seams
+from .storage.repair import repair_store
 from .webhooks.after_response import AfterResponse
 from .webhooks.dispatcher import Dispatcher
 from .webhooks.outbox import Outbox
@@ -111,6 +112,10 @@ class Services:
     def _watch_expiry(self, workflow: dict) -> None:
         self.expiry_timer.watch(workflow)
 
+    def wsgi_app(self, app):
+        """Wrap a WSGI app so that the webhooks a call queues leave after its answer is written."""
+        return self.after_response.wrap(app)
+
     # -- who is calling ---------------------------------------------------------------------
     def organization_of_key(self, api_key: str) -> str | None:
         """The organization an API key acts for, without provisioning it (None: strict mode, unknown key)."""
@@ -124,6 +129,10 @@ class Services:
         for signer in self.store.by("signers", "token_hash", token_hash(token)):
             return signer["organization_id"]
         return None
+
+    def authenticate(self, api_key: str | None, claimed_organization: str | None = None) -> dict:
+        """The organization an /api call acts for (provisioned in open mode); 401/403 otherwise."""
+        return self.organizations.authenticate(api_key, claimed_organization)
 
     def provision(self, api_key: str, webhook_url: str | None = None) -> str:
         """Make sure an organization exists for api_key (with this webhook URL); return its id."""
@@ -169,6 +178,17 @@ class Services:
         """Stop signing deliveries (the current and any previous secret are forgotten)."""
         self.organizations.remove_secret(organization_id)
 
+    @staticmethod
+    def check_database(db: str) -> dict[str, int]:
+        """Read a database's snapshot and journals without serving it; the record count of each table."""
+        store = Store(db, TABLES, read_only=True)
+        return {t: store.count(t) for t in store.tables()}
+
+    @staticmethod
+    def repair_database(db: str) -> list[tuple]:
+        """Move damaged files of a database aside, keeping every intact record; what was moved, and why."""
+        return repair_store(db, TABLES)
+
     def health(self) -> dict:
         return {"status": "ok", "version": __version__,
                 "storage": "memory" if self.store.in_memory else str(self.store.path),
@@ -177,6 +197,52 @@ class Services:
     def favicon(self) -> bytes:
         """The mock's icon for a browser's tab (/favicon.ico)."""
         return favicon_ico()
+
+    # -- the Workflow API (api/workflow.py): one method per SIGN8 operation ---------------------------
+    def add_workflow(self, organization_id: str, data: dict) -> dict:
+        return self.workflows.add_workflow(organization_id, data)
+
+    def add_file(self, organization_id: str, workflow_id: str, file_name: str, data: bytes) -> dict:
+        return self.workflows.add_file(organization_id, workflow_id, file_name, data)
+
+    def add_signer(self, organization_id: str, data: dict) -> dict:
+        """Add a signer; the answer carries its signing_url."""
+        signer = self.workflows.add_signer(organization_id, data)
+        return {**signer, "signing_url": self.workflows.signing_url(signer)}
+
+    def add_signature(self, organization_id: str, data: dict) -> dict:
+        return self.workflows.add_signature(organization_id, data)
+
+    def add_annotation(self, organization_id: str, data: dict) -> dict:
+        return self.workflows.add_annotation(organization_id, data)
+
+    def add_interface(self, organization_id: str, data: dict) -> dict:
+        return self.workflows.add_interface(organization_id, data)
+
+    def update_interface(self, organization_id: str, data: dict) -> dict:
+        return self.workflows.update_interface(organization_id, data)
+
+    def get_interface(self, organization_id: str, interface_id: str) -> dict:
+        return self.workflows.get_interface(organization_id, interface_id)
+
+    def start_workflow(self, organization_id: str, workflow_id: str) -> dict:
+        return self.workflows.start_workflow(organization_id, workflow_id)
+
+    def cancel_workflow(self, organization_id: str, workflow_id: str) -> dict:
+        return self.workflows.cancel_workflow(organization_id, workflow_id)
+
+    def send_reminder(self, organization_id: str, workflow_id: str, signer_id: str | None) -> dict:
+        return self.workflows.send_reminder(organization_id, workflow_id, signer_id)
+
+    def get_workflow(self, organization_id: str, workflow_id: str) -> dict:
+        return self.workflows.get_workflow(organization_id, workflow_id)
+
+    def list_workflows(self, organization_id: str, status: str | None, limit: int, offset: int) -> dict:
+        return self.workflows.list_workflows(organization_id, status, limit, offset)
+
+    def file_content(self, organization_id: str, file_id: str) -> tuple[dict, bytes]:
+        """A file's record and bytes (an upload, a signed file, an audit report, a built-in image)."""
+        return self.workflows.file_content(organization_id, file_id)
 
     # -- the clock ------------------------------------------------------------------------
     def clock_view(self, organization_id: str | None, expired: list[dict] | None = None) -> dict:
@@ -345,6 +411,14 @@ class Services:
             raise NotFound(f"Fault rule '{rule_id}' does not exist.", code_override="fault_not_found")
         return 1
 
+    def has_fault_rules(self) -> bool:
+        """Whether any fault rule is set (the usual answer, no, costs nothing to find)."""
+        return self.fault_rules.any()
+
+    def log_request(self, entry: dict) -> dict:
+        """Add a served request to the request log."""
+        return self.request_log.add(entry)
+
     def match_fault(self, method: str, path: str, organization_id: str | None) -> dict | None:
         return self.fault_rules.match(method, path, organization_id)
 
@@ -418,6 +492,23 @@ class Services:
         return grouped
 
     # -- captured messages ------------------------------------------------------------------------------
+    def message_list(self, organization_id: str | None, **filters) -> list[dict]:
+        """Captured messages (of one organization, or all), newest first, filtered by field values."""
+        return self.messages.query(organization_id, **filters)
+
+    def message(self, organization_id: str | None, message_id: str) -> dict:
+        m = self.messages.get(message_id, organization_id)
+        if m is None:
+            raise NotFound(f"Message '{message_id}' does not exist.", code_override="message_not_found")
+        return m
+
+    def clear_messages(self, organization_id: str | None) -> int:
+        return self.messages.clear(organization_id)
+
+    def smtp_relay(self) -> str | None:
+        """Where captured e-mails are also sent (smtp://host:port), or None."""
+        return self.messages.relay.display if self.messages.relay else None
+
     def workflow_names(self, workflow_ids) -> dict[str, str]:
         """Each workflow's name by id (the id itself for one that is gone)."""
         names = {}

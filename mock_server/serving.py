@@ -33,7 +33,7 @@ def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8, *
     # Request bodies up to INBUF_IN_MEMORY stay in memory: waitress would spool anything over 512 KB to a
     # temporary file and read it back, which doubled the I/O of every PDF upload.
     # A request's webhooks wait until its response is written (webhooks/after_response.py).
-    wsgi_app = app.extensions["sign8"].after_response.wrap(app)
+    wsgi_app = app.extensions["sign8"].wsgi_app(app)
     server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="sign8-mock",
                            clear_untrusted_proxy_headers=True, inbuf_overflow=INBUF_IN_MEMORY, **kwargs)
     server.channel_class = _Channel

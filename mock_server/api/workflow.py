@@ -1,4 +1,4 @@
-"""The Workflow API blueprint: views only translate between HTTP and the domain services."""
+"""The Workflow API blueprint: each view parses the request, calls one Services method and answers."""
 from __future__ import annotations
 
 import base64
@@ -46,17 +46,13 @@ def _str_ids(data: dict) -> dict:
     return {k: (str(v) if k.endswith("_id") and v is not None else v) for k, v in data.items()}
 
 
-def with_url(signer: dict) -> dict:
-    return {**signer, "signing_url": services().workflows.signing_url(signer)}
-
-
 @blp.route("/AddWorkflow", methods=["POST"])
 @blp.arguments(s.AddWorkflowArgs())
 @blp.response(201, s.WorkflowSchema)
 @errors(404)
 def add_workflow(args):
     """Create a workflow in draft."""
-    return services().workflows.add_workflow(org_id(), _str_ids(args))
+    return services().add_workflow(org_id(), _str_ids(args))
 
 
 @blp.route("/AddFile", methods=["POST"])
@@ -96,7 +92,7 @@ def add_file(*_args):
         except (binascii.Error, ValueError):
             raise ValidationFailed("data is not valid base64.", fields={"data": ["Not valid base64."]})
         name = parsed["file_name"]
-    return services().workflows.add_file(org_id(), str(parsed["workflow_id"]), name, data)
+    return services().add_file(org_id(), str(parsed["workflow_id"]), name, data)
 
 
 @blp.route("/AddSigner", methods=["POST"])
@@ -105,7 +101,7 @@ def add_file(*_args):
 @errors(404, 409)
 def add_signer(args):
     """Add a signer to a draft workflow; the answer carries its signing_url."""
-    return with_url(services().workflows.add_signer(org_id(), _str_ids(args)))
+    return services().add_signer(org_id(), _str_ids(args))
 
 
 @blp.route("/AddSignature", methods=["POST"])
@@ -114,7 +110,7 @@ def add_signer(args):
 @errors(404, 409)
 def add_signature(args):
     """Place a signature field for a signer on a page of a file (PDF points, top-left origin)."""
-    return services().workflows.add_signature(org_id(), _str_ids(args))
+    return services().add_signature(org_id(), _str_ids(args))
 
 
 @blp.route("/AddAnnotation", methods=["POST"])
@@ -123,7 +119,7 @@ def add_signature(args):
 @errors(404, 409)
 def add_annotation(args):
     """Place a text annotation on a page of a file (optional step; PDF points, top-left origin)."""
-    return services().workflows.add_annotation(org_id(), _str_ids(args))
+    return services().add_annotation(org_id(), _str_ids(args))
 
 
 @blp.route("/AddInterface", methods=["POST"])
@@ -132,7 +128,7 @@ def add_annotation(args):
 @errors(404)
 def add_interface(args):
     """Create a branding interface; unset columns take the SIGN8 defaults."""
-    return services().workflows.add_interface(org_id(), _str_ids(args))
+    return services().add_interface(org_id(), _str_ids(args))
 
 
 @blp.route("/UpdateInterface", methods=["POST"])
@@ -141,7 +137,7 @@ def add_interface(args):
 @errors(404)
 def update_interface(args):
     """Change an interface's colour, icon or logo; bumps updated_at."""
-    return services().workflows.update_interface(org_id(), _str_ids(args))
+    return services().update_interface(org_id(), _str_ids(args))
 
 
 @blp.route("/GetInterface", methods=["GET"])
@@ -150,7 +146,7 @@ def update_interface(args):
 @errors(404)
 def get_interface(args):
     """Read one interface."""
-    return services().workflows.get_interface(org_id(), str(args["interface_id"]))
+    return services().get_interface(org_id(), str(args["interface_id"]))
 
 
 @blp.route("/StartWorkflow", methods=["POST"])
@@ -159,7 +155,7 @@ def get_interface(args):
 @errors(404, 409)
 def start_workflow(args):
     """Move a draft to in_progress: needs a file, a signer, and a signature field per signer (else 422)."""
-    return services().workflows.start_workflow(org_id(), str(args["workflow_id"]))
+    return services().start_workflow(org_id(), str(args["workflow_id"]))
 
 
 @blp.route("/CancelWorkflow", methods=["POST"])
@@ -168,7 +164,7 @@ def start_workflow(args):
 @errors(404, 409)
 def cancel_workflow(args):
     """Cancel a workflow that is not final yet."""
-    return services().workflows.cancel_workflow(org_id(), str(args["workflow_id"]))
+    return services().cancel_workflow(org_id(), str(args["workflow_id"]))
 
 
 @blp.route("/SendReminder", methods=["POST"])
@@ -178,7 +174,7 @@ def cancel_workflow(args):
 def send_reminder(args):
     """E-mail a reminder to the pending signers whose turn it is (or only signer_id); 409 unless in_progress."""
     signer_id = str(args["signer_id"]) if args.get("signer_id") else None
-    return services().workflows.send_reminder(org_id(), str(args["workflow_id"]), signer_id)
+    return services().send_reminder(org_id(), str(args["workflow_id"]), signer_id)
 
 
 @blp.route("/GetWorkflow", methods=["GET"])
@@ -187,7 +183,7 @@ def send_reminder(args):
 @errors(404)
 def get_workflow(args):
     """Read the whole workflow: fields, files, signers, signatures, annotations and events."""
-    return services().workflows.get_workflow(org_id(), str(args["workflow_id"]))
+    return services().get_workflow(org_id(), str(args["workflow_id"]))
 
 
 @blp.route("/ListWorkflows", methods=["GET"])
@@ -196,7 +192,7 @@ def get_workflow(args):
 @errors()
 def list_workflows(args):
     """List the organization's workflows, newest first, with the total count."""
-    return services().workflows.list_workflows(org_id(), args.get("status"), args["limit"], args["offset"])
+    return services().list_workflows(org_id(), args.get("status"), args["limit"], args["offset"])
 
 
 GET_FILE_ANSWER = ("The file's bytes: a PDF (an upload; a signed file, named <name>-signed.pdf; an audit report, "
@@ -213,7 +209,7 @@ GET_FILE_ANSWER = ("The file's bytes: a PDF (an upload; a signed file, named <na
 @errors(404)
 def get_file(args):
     """Download a file (an upload, a signed file, an audit report, or a built-in icon/logo) with its Content-Type."""
-    meta, body = services().workflows.file_content(org_id(), str(args["file_id"]))
+    meta, body = services().file_content(org_id(), str(args["file_id"]))
     return Response(body, mimetype=meta["content_type"],
                     headers={"Content-Disposition": content_disposition("inline", meta["file_name"])})
 
@@ -224,7 +220,7 @@ def authenticate():
     check_authorization(request)
     key = api_key_of(request)
     claimed = request.headers.get("organisation_id") or request.headers.get("organization_id")
-    g.organization = services().organizations.authenticate(key, claimed)
+    g.organization = services().authenticate(key, claimed)
     if request.method == "POST":
         allowed = {"application/json"}
         if request.endpoint == "workflow.add_file":

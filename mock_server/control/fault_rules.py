@@ -17,7 +17,7 @@ def inject():
     """Apply the first matching rule before the view runs (before_request hook)."""
     services = current_app.extensions["sign8"]
     # No rule at all (the usual case): answer without resolving the caller's key (7% of a GetWorkflow).
-    if not services.fault_rules.any() or request.path.startswith(EXEMPT_PREFIX):
+    if not services.has_fault_rules() or request.path.startswith(EXEMPT_PREFIX):
         return None
     key = api_key_of(request)
     rule = services.match_fault(request.method, request.path, services.organization_of_key(key) if key else None)

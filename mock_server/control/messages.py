@@ -89,15 +89,8 @@ class MessagesClearedSchema(ResponseSchema):
 
 
 # -- views ----------------------------------------------------------------------------------------
-def _messages():
-    return views.services().messages
-
-
 def _message(message_id: str) -> dict:
-    m = _messages().get(message_id, views.caller_org())
-    if m is None:
-        raise NotFound(f"Message '{message_id}' does not exist.", code_override="message_not_found")
-    return m
+    return views.services().message(views.caller_org(), message_id)
 
 
 @blp.route("/messages", methods=["GET"])
@@ -109,7 +102,7 @@ def messages_list(args):
     limit = args.pop("limit")
     if (args.get("to") or "").startswith(" "):  # ?to=+4915... unencoded: the query string's + is a space
         args["to"] = "+" + args["to"][1:]
-    rows = _messages().query(views.caller_org(), **args)
+    rows = views.services().message_list(views.caller_org(), **args)
     return {"total": len(rows), "items": rows[:limit]}
 
 
@@ -118,7 +111,7 @@ def messages_list(args):
 @errors()
 def messages_clear():
     """Delete every captured message (only the API key's organization's, when a key is given)."""
-    return {"cleared": _messages().clear(views.caller_org())}
+    return {"cleared": views.services().clear_messages(views.caller_org())}
 
 
 @blp.route("/messages/inbox", methods=["GET"])
@@ -127,7 +120,7 @@ def messages_clear():
 def inbox():
     """An inbox per recipient: the rendered e-mails and SMS each person received (?to=, ?message_id=)."""
     org = views.caller_org()
-    rows = _messages().query(org)[:INBOX_LIMIT]
+    rows = views.services().message_list(org)[:INBOX_LIMIT]
     recipients: dict[str, dict] = {}
     for m in rows:  # newest first, so the first message of a recipient is their latest
         r = recipients.setdefault(m["to"], {"to": m["to"], "name": m.get("to_name"), "count": 0, "latest": m,
@@ -139,7 +132,7 @@ def inbox():
         r["sms_only"] = r.pop("channels") == {"sms"}
         r["initials"] = _initials(r["name"] or r["to"].lstrip("+"))
     wanted_to = request.args.get("to")
-    selected = _messages().get(request.args.get("message_id", ""), org) if request.args.get("message_id") else None
+    selected = _selected(org, request.args.get("message_id"))
     if selected is not None:
         wanted_to = selected["to"]
     if wanted_to is None and rows:
@@ -150,7 +143,7 @@ def inbox():
     workflows = views.services().workflow_names({m["workflow_id"] for m in thread})
     html = render_template("messages.html", recipients=list(recipients.values()), thread=thread, selected=selected,
                            wanted_to=wanted_to, total=len(rows), workflows=workflows, when=_when,
-                           relay=_messages().relay.display if _messages().relay else None)
+                           relay=views.services().smtp_relay())
     return make_response(html, 200, {"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -174,6 +167,14 @@ def message_eml(message_id):
 def message_get(message_id):
     """Read one captured message: text, html, links (the signing link), attachments, relay outcome."""
     return _message(message_id)
+
+
+def _selected(org: str | None, message_id: str | None) -> dict | None:
+    """The message the inbox opens (?message_id=), if it exists."""
+    try:
+        return views.services().message(org, message_id) if message_id else None
+    except NotFound:
+        return None
 
 
 def _initials(name: str) -> str:

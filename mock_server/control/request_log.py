@@ -136,7 +136,7 @@ def record(response):
         "fault": gobj.get("sign8_fault"),
         "dropped": bool(req.environ.get("sign8.drop")),
     }
-    services.request_log.add(entry)
+    services.log_request(entry)
     return response
 
 

@@ -1,7 +1,7 @@
 """The signer's journey on the signing page, as SIGN8's help pages describe it.
 
-Steps, in order: accept the terms of use and the privacy notice; enter the workflow password (when
-one is set); confirm the overview and one's own details; open every document once; a simulated
+Steps, in order (domain/steps.py, STEPS): accept the terms of use and the privacy notice; enter the workflow
+password (when one is set); confirm the overview and one's own details; open every document once; a simulated
 identity check (qualified signature or seal only); then a one-time code by SMS and "Sign now".
 Rejecting is possible at every step (Lifecycle.refuse). Progress is kept on the signer record
 (`journey`, and the code in `tan`), so it is in the store and survives a restart.
@@ -15,10 +15,7 @@ from . import codes
 from .clock import iso
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .passwords import MAX_PASSWORD_LENGTH, check_password
-
-QUALIFIED_TYPES = frozenset({"qualified_signature", "qualified_seal"})
-SEAL_TYPES = frozenset({"advanced_seal", "qualified_seal"})
-
+from .steps import done_steps, steps_for
 
 class WrongPassword(Forbidden):
     code = "wrong_password"
@@ -26,42 +23,6 @@ class WrongPassword(Forbidden):
 
 class StepNotReady(Conflict):
     code = "step_not_ready"
-
-
-def signature_type(signer: dict) -> str:
-    return signer.get("signature_type") or "advanced_signature"
-
-
-def steps_for(wf: dict, signer: dict) -> list[str]:
-    steps = ["terms"]
-    if wf.get("password_hash"):
-        steps.append("password")
-    steps += ["details", "documents"]
-    if signature_type(signer) in QUALIFIED_TYPES:
-        steps.append("identity")
-    steps.append("code")
-    return steps
-
-
-def done_steps(wf: dict, signer: dict, file_ids: list[str]) -> set[str]:
-    j = signer.get("journey") or {}
-    done = set()
-    if j.get("terms_accepted_at"):
-        done.add("terms")
-    if j.get("password_ok_at"):
-        done.add("password")
-    if j.get("details_confirmed_at"):
-        done.add("details")
-    if j.get("documents_confirmed_at") and set(file_ids) <= set(j.get("opened_files") or []):
-        done.add("documents")
-    if j.get("identity_confirmed_at"):
-        done.add("identity")
-    return done
-
-
-def current_step(wf: dict, signer: dict, file_ids: list[str]) -> str:
-    done = done_steps(wf, signer, file_ids)
-    return next(s for s in steps_for(wf, signer) if s not in done or s == "code")
 
 
 class Journey:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..domain import codes
-from ..domain.journey import current_step, done_steps, signature_type, steps_for
+from ..domain.steps import current_step, done_steps, signature_type, steps_for
 
 
 def page_view(records: dict) -> dict:
