@@ -58,7 +58,7 @@ def load_scenario(services, path: Path) -> dict:
                     final.append(doc)
             created_counts[table] = len(fresh)
         for wf in final:  # after every record is in: their signed files and audit reports, made after the commit
-            services.document_jobs.final_state(tx, wf)
+            services.document_jobs.queue(tx, wf)
     return created_counts
 
 

@@ -8,6 +8,7 @@ from . import __version__
 from .config import PublicAddress, Settings
 from .domain.clock import MockClock, iso
 from .domain.defaults import BUILTIN_FILES, favicon_ico, DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, WORKFLOW_STATUSES
+from .domain.events import WebhookEvent
 from .domain.errors import NotFound, ValidationFailed
 from .domain.journey import Journey
 from .domain.lifecycle import Lifecycle
@@ -52,13 +53,12 @@ class Services:
         self.messages = Messages(self.store, self.clock, settings, self.address)
         # Signed PDFs and audit reports: a job in the final state's transaction, made by a worker thread.
         self.document_jobs = DocumentJobs(self.store, self.clock, self.messages,
-                                      None if self.store.in_memory else f"{self.store.path}.ca")
-        self.workflows = Workflows(self.store, self.clock, settings, self.address, watch_expiry=self._watch_expiry,
-                                   messages=self.messages, final_state=self.document_jobs.final_state)
-        self.lifecycle = Lifecycle(self.store, self.clock, self.workflows, emit=self.outbox.enqueue,
-                                   messages=self.messages, final_state=self.document_jobs.final_state)
+                                          None if self.store.in_memory else f"{self.store.path}.ca")
+        effects = InstanceEffects(self)
+        self.workflows = Workflows(self.store, self.clock, settings, self.address, effects)
+        self.lifecycle = Lifecycle(self.store, self.clock, effects)
         self.expiry_timer = ExpiryTimer(self.store, self.clock, self.lifecycle)
-        self.journey = Journey(self.store, self.clock, self.lifecycle, self.messages.record)
+        self.journey = Journey(self.store, self.clock, self.lifecycle, effects)
         self.page_renderer = PageRenderer()  # pypdfium2 itself is imported on the first render
         self.request_log = RequestLog()
         self.fault_rules = FaultRules()
@@ -108,9 +108,6 @@ class Services:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(IDLE_POLL_SECONDS)
-
-    def _watch_expiry(self, workflow: dict) -> None:
-        self.expiry_timer.watch(workflow)
 
     def wsgi_app(self, app):
         """Wrap a WSGI app so that the webhooks a call queues leave after its answer is written."""
@@ -604,3 +601,22 @@ class Services:
         """Reject the signing process (at any step; no password needed)."""
         return self.lifecycle.refuse(token, reason, ip, user_agent)
 
+
+class InstanceEffects:
+    """The domain's Effects port (domain/effects.py), carried out by one instance's outbox, document jobs,
+    captured messages and expiry timer."""
+
+    def __init__(self, services: Services):
+        self._services = services
+
+    def webhook(self, tx, event: WebhookEvent, workflow: dict, occurred_at: str, **details) -> None:
+        self._services.outbox.enqueue(tx, event.name, workflow, occurred_at, **details)
+
+    def documents_due(self, tx, workflow: dict) -> None:
+        self._services.document_jobs.queue(tx, workflow)
+
+    def message(self, tx, kind: str, workflow: dict, signer: dict, **details) -> dict:
+        return self._services.messages.record(tx, kind, workflow, signer, **details)
+
+    def watch_expiry(self, workflow: dict) -> None:
+        self._services.expiry_timer.watch(workflow)

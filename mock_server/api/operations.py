@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from ..domain.events import EVENTS
+
 MOCK_OPERATION_IDS = {
     ("get", "/_mock/health"): "MockHealth",
     ("get", "/_mock/clock"): "MockGetClock",
@@ -47,8 +49,9 @@ TAGS = [
     {"name": "signing", "description": "What a signer's `signing_url` offers: the signing page and its Sign and "
                                        "Refuse actions (HTML forms, or JSON for automation). The 256-bit token in "
                                        "the URL is the credential."},
-    {"name": "webhooks", "description": "What the mock POSTs to `{webhook_url}/api/workflow/workflowRefused` and "
-                                        "`.../workflowExpired` (documented as callbacks of AddWorkflow)."},
+    {"name": "webhooks", "description": "What the mock POSTs to " + " and ".join(
+        f"`{{webhook_url}}{e.path}`" if n == 0 else f"`.../{e.name}`" for n, e in enumerate(EVENTS))
+        + " (documented as callbacks of AddWorkflow)."},
     {"name": "mock", "description": "Control API of the mock (reserved prefix `/_mock`). An API key, when given, "
                                     "scopes the call to its organization; without one it acts on all."},
     {"name": "mock_dashboard", "description": "The dashboard (HTML) and the small form endpoints its buttons "

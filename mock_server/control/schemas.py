@@ -2,8 +2,8 @@
 from marshmallow import fields, validate
 
 from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat, StrictInteger
-
 from ..api.schemas import Timestamp, no_control_chars
+from ..domain.events import EVENT_NAMES
 
 
 class HealthSchema(ResponseSchema):
@@ -74,7 +74,7 @@ class DeliverySchema(ResponseSchema):
 
 class DeliveryListArgs(BaseSchema):
     workflow_id = fields.UUID()
-    event = fields.String(validate=validate.OneOf(["workflowRefused", "workflowExpired"]))
+    event = fields.String(validate=validate.OneOf(EVENT_NAMES))
     status = fields.String(validate=validate.OneOf(["pending", "delivered", "failed", "undeliverable"]))
 
 

@@ -1,7 +1,7 @@
 """The durable queue that turns a workflow's final state into documents, and the thread that works it.
 
     jobs = DocumentJobs(store, clock, messages, ca_dir)   # ca_dir: <db>.ca (None: the CA lives in memory)
-    jobs.final_state(tx, workflow)  # in the transaction that makes a workflow final: queue its job there
+    jobs.queue(tx, workflow)  # in the transaction that makes a workflow final: queue its job there
     jobs.start() / jobs.stop()      # the worker thread (Services.start / Services.stop)
     jobs.ca()                       # the instance's TestCA (GET /_mock/ca.pem serves jobs.ca().cert_pem)
     jobs.ca_entry() / jobs.install_ca(entry)   # the CA in operator snapshots ("test_ca")
@@ -81,8 +81,8 @@ class DocumentJobs:
         self._not_before: dict[str, float] = {}  # job_id -> time.monotonic() of its next attempt
         self._busy = False
 
-    # -- the hook the domain calls ------------------------------------------------------------
-    def final_state(self, tx, workflow: dict) -> dict:
+    # -- queued through the domain's Effects.documents_due ----------------------------------------------------------
+    def queue(self, tx, workflow: dict) -> dict:
         """Queue the documents of a workflow that just became final, in the caller's transaction."""
         job = {"job_id": str(uuid.uuid4()), "organization_id": workflow["organization_id"],
                "workflow_id": workflow["workflow_id"],

@@ -19,7 +19,6 @@ SIGNING_ORDERS = ("parallel", "sequential")
 # SIGN8's four signature types (support.sign8.eu/portal/en/kb/articles/workflows-without-template); no simple level.
 SIGNATURE_TYPES = ("advanced_signature", "qualified_signature", "advanced_seal", "qualified_seal")
 DEFAULT_SIGNATURE_TYPE = "advanced_signature"
-EVENTS = ("workflowRefused", "workflowExpired")
 
 
 def favicon_ico() -> bytes:

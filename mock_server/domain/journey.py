@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import codes
 from .clock import iso
+from .effects import Effects
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .passwords import MAX_PASSWORD_LENGTH, check_password
 from .steps import done_steps, steps_for
@@ -28,12 +29,11 @@ class StepNotReady(Conflict):
 class Journey:
     """Apply the page's steps to a signer; each call is one store transaction."""
 
-    def __init__(self, store, clock, lifecycle, record_message):
+    def __init__(self, store, clock, lifecycle, effects: Effects):
         self.store = store
         self.clock = clock
         self.lifecycle = lifecycle
-        # record_message(tx, kind, workflow, signer, **details): the captured-messages subsystem.
-        self.record_message = record_message
+        self.effects = effects  # the one-time code's SMS
 
     # -- reading ------------------------------------------------------------------------
     def load(self, token: str) -> tuple[dict, dict, list[dict]]:
@@ -151,7 +151,7 @@ class Journey:
             return {"tan": state}
 
         def send(tx, wf, signer):
-            self.record_message(tx, "tan", wf, signer, code=sent["code"], expires_at=sent["state"]["expires_at"])
+            self.effects.message(tx, "tan", wf, signer, code=sent["code"], expires_at=sent["state"]["expires_at"])
 
         result = self._step(token, "code", change, ip, user_agent, audit="code_sent", then=send)
         return {**result, "code_state": codes.public(sent["state"])}

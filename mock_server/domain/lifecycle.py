@@ -9,25 +9,20 @@ import hmac
 
 from .clock import iso, parse_iso
 from .defaults import FINAL_STATUSES
+from .effects import Effects
 from .errors import AlreadyActed, Gone, InvalidState, NotFound, NotYourTurn
+from .events import WORKFLOW_EXPIRED, WORKFLOW_REFUSED
 from .records import event, token_hash
 from .workflows import due_signers
 
 
 class Lifecycle:
-    """Apply signer actions and timed transitions; emit webhook events through the outbox."""
+    """Apply signer actions and timed transitions; their webhooks, documents and e-mails leave through effects."""
 
-    def __init__(self, store, clock, workflows, emit, messages, final_state=None):
+    def __init__(self, store, clock, effects: Effects):
         self.store = store
         self.clock = clock
-        self.workflows = workflows
-        # emit(tx, event_name, workflow, signers, **details): queue a webhook in the same transaction.
-        self.emit = emit
-        # Records the e-mails signers receive (the next invitations, completed) in the same transaction.
-        self.messages = messages
-        # final_state(tx, workflow): queue the workflow's documents (signed files, audit report) in the same
-        # transaction as its change to a final state (documents/jobs.py); None: no documents.
-        self.final_state = final_state or (lambda tx, workflow: None)
+        self.effects = effects
 
     # -- signing links ------------------------------------------------------------
     def signer_by_token(self, token: str) -> dict:
@@ -74,7 +69,7 @@ class Lifecycle:
                 wf["completed_at"] = now
             tx.put("workflows", wf)
             if status == "completed":
-                self.final_state(tx, wf)
+                self.effects.documents_due(tx, wf)
             self._notify_after_signature(tx, wf, signer)
         return {"workflow": wf, "signer": signer}
 
@@ -84,11 +79,11 @@ class Lifecycle:
         if wf["status"] == "completed":
             for s in sorted(siblings, key=lambda s: (s["order"], s["created_at"])):
                 # The signed files and the audit report are attached when they are produced (after commit).
-                self.messages.record(tx, "completed", wf, s, attachments_pending=True)
+                self.effects.message(tx, "completed", wf, s, attachments_pending=True)
         elif wf["signing_order"] == "sequential":
             for s in due_signers(siblings, "sequential"):
                 if s["order"] > signed["order"]:  # their turn just came (lower orders were invited before)
-                    self.messages.record(tx, "invitation", wf, s)
+                    self.effects.message(tx, "invitation", wf, s)
 
     def refuse(self, token: str, reason: str | None = None, ip: str | None = None,
                user_agent: str | None = None) -> dict:
@@ -134,8 +129,8 @@ class Lifecycle:
                   "events": wf["events"] + [event("signer_refused", now, actor, signer_id=signer["signer_id"]),
                                             event("refused", now, actor)]}
             tx.put("workflows", wf)
-            self.final_state(tx, wf)
-            self.emit(tx, "workflowRefused", wf, occurred_at=now, signer_id=signer["signer_id"],
+            self.effects.documents_due(tx, wf)
+            self.effects.webhook(tx, WORKFLOW_REFUSED, wf, occurred_at=now, signer_id=signer["signer_id"],
                       signer_email=signer["email"], reason=reason)
         return {"workflow": wf, "signer": signer}
 
@@ -157,8 +152,8 @@ class Lifecycle:
             wf = {**wf, "status": "expired", "expired_at": now, "updated_at": now,
                   "events": wf["events"] + [event("expired", now, actor)]}
             tx.put("workflows", wf)
-            self.final_state(tx, wf)
-            self.emit(tx, "workflowExpired", wf, occurred_at=now)
+            self.effects.documents_due(tx, wf)
+            self.effects.webhook(tx, WORKFLOW_EXPIRED, wf, occurred_at=now)
         return wf
 
     def force_expire(self, workflow_id: str) -> dict:

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from . import defaults
 from .clock import iso
+from .effects import Effects
 from .errors import DuplicateSigner, InvalidState, NotFound, NotReady, PayloadTooLarge, ValidationFailed
 from .passwords import hash_password
 from .pdf import page_sizes
@@ -28,18 +29,14 @@ def due_signers(signers: list[dict], signing_order: str) -> list[dict]:
 class Workflows:
     """Create, read, start and cancel workflows and their parts, scoped to one organization per call."""
 
-    def __init__(self, store, clock, settings, address, watch_expiry, messages, final_state=None):
+    def __init__(self, store, clock, settings, address, effects: Effects):
         self.store = store
         self.clock = clock
         self.settings = settings
         # Where signing links point (the bound address, known only once the server listens).
         self.address = address
-        # Called, once the change is durable, with a workflow whose expiry the timer must track.
-        self.watch_expiry = watch_expiry
-        # Records the e-mails signers receive (invitation, reminder, cancelled) in the same transaction.
-        self.messages = messages
-        # final_state(tx, workflow): queue the audit report of a workflow that became final (documents/jobs.py).
-        self.final_state = final_state or (lambda tx, workflow: None)
+        # The expiry timer, the e-mails signers receive (invitation, reminder, cancelled), a final state's documents.
+        self.effects = effects
 
     def now(self, org_id: str) -> str:
         return iso(self.clock.now(org_id))
@@ -78,7 +75,7 @@ class Workflows:
             password_hash=hash_password(data["password"]) if data.get("password") else None)
         with self.store.transaction() as tx:
             tx.put("workflows", wf)
-            tx.on_commit(lambda: self.watch_expiry(wf))
+            tx.on_commit(lambda: self.effects.watch_expiry(wf))
         return wf
 
     # -- AddFile ------------------------------------------------------------------
@@ -265,7 +262,7 @@ class Workflows:
             tx.put("workflows", wf)
             # Parallel: everyone is invited now; sequential: the first in order (the next ones as each signs).
             for signer in due_signers(self.store.by("signers", "workflow_id", workflow_id), wf["signing_order"]):
-                self.messages.record(tx, "invitation", wf, signer)
+                self.effects.message(tx, "invitation", wf, signer)
         return wf
 
     def missing_parts(self, workflow_id: str) -> list[str]:
@@ -291,11 +288,11 @@ class Workflows:
             wf = {**wf, "status": "cancelled", "cancelled_at": now, "updated_at": now,
                   "events": wf["events"] + [event("cancelled", now, "api")]}
             tx.put("workflows", wf)
-            self.final_state(tx, wf)
+            self.effects.documents_due(tx, wf)
             if was_running:  # a draft invited nobody, so nobody is told
                 for signer in self.store.by("signers", "workflow_id", workflow_id):
                     if signer["status"] == "pending":
-                        self.messages.record(tx, "cancelled", wf, signer)
+                        self.effects.message(tx, "cancelled", wf, signer)
         return wf
 
     def send_reminder(self, org_id: str, workflow_id: str, signer_id: str | None = None) -> dict:
@@ -316,7 +313,7 @@ class Workflows:
                 skipped.append({"signer_id": signer_id, "reason": f"already {signer['status']}"
                                 if signer["status"] != "pending" else "not their turn yet"})
             now = self.now(org_id)
-            sent = [self.messages.record(tx, "reminder", wf, s) for s in targets]
+            sent = [self.effects.message(tx, "reminder", wf, s) for s in targets]
             if targets:
                 tx.put("workflows", {**wf, "events": wf["events"] + [
                     event("reminder_sent", now, "api", signer_id=s["signer_id"]) for s in targets]})

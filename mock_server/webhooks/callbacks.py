@@ -1,56 +1,34 @@
-"""The webhooks in the OpenAPI document: the event payload schema and one callback of AddWorkflow per event."""
+"""The webhooks in the OpenAPI document, built from their definitions (domain/events.py): one callback of
+AddWorkflow per event, and the payload schema."""
 from __future__ import annotations
 
 from ..api.examples import EXAMPLE_IDS, FIELD_EXAMPLES, FUTURE, WHEN
-from ..domain import defaults
+from ..domain.events import EVENTS, WebhookEvent, payload_schema
 
-WEBHOOK_PAYLOAD = {
-    "type": "object",
-    "required": ["event", "event_id", "occurred_at", "organization_id", "workflow_id", "status", "name",
-                 "expires_at", "signers"],
-    "properties": {
-        "event": {"type": "string", "enum": ["workflowRefused", "workflowExpired"]},
-        "event_id": {"type": "string", "format": "uuid", "description": "Same on every retry and redelivery: "
-                                                                        "deduplicate on it."},
-        "occurred_at": {"type": "string", "format": "date-time"},
-        "organization_id": {"type": "string", "format": "uuid"},
-        "workflow_id": {"type": "string", "format": "uuid"},
-        "status": {"type": "string", "enum": ["refused", "expired"]},
-        "name": {"type": "string"},
-        "expires_at": {"type": "string", "format": "date-time"},
-        "signers": {"type": "array", "items": {
-            "type": "object", "required": ["signer_id", "email", "status", "order"],
-            "properties": {"signer_id": {"type": "string", "format": "uuid"}, "email": {"type": "string",
-                                                                                         "format": "email"},
-                           "status": {"type": "string", "enum": list(defaults.SIGNER_STATUSES)},
-                           "order": {"type": "integer"}}}},
-        "signer_id": {"type": "string", "format": "uuid", "description": "workflowRefused: who refused."},
-        "signer_email": {"type": "string", "format": "email", "description": "workflowRefused: their e-mail address."},
-        "reason": {"type": "string", "nullable": True, "description": "workflowRefused: the refusal reason."},
-    },
-}
+# Example values of each event's own payload fields (the common ones are built below).
+DETAIL_EXAMPLES = {"signer_id": EXAMPLE_IDS["signer_id"], "signer_email": FIELD_EXAMPLES["email"],
+                   "reason": FIELD_EXAMPLES["reason"]}
 
 
-def _webhook_example(event: str) -> dict:
-    body = {"event": event, "event_id": EXAMPLE_IDS["event_id"], "occurred_at": WHEN,
+def _webhook_example(event: WebhookEvent) -> dict:
+    expired = event.status == "expired"
+    body = {"event": event.name, "event_id": EXAMPLE_IDS["event_id"], "occurred_at": WHEN,
             "organization_id": EXAMPLE_IDS["organization_id"], "workflow_id": EXAMPLE_IDS["workflow_id"],
-            "status": "refused" if event == "workflowRefused" else "expired", "name": "Employment contract",
-            "expires_at": FUTURE if event == "workflowRefused" else WHEN,
+            "status": event.status, "name": "Employment contract", "expires_at": WHEN if expired else FUTURE,
             "signers": [{"signer_id": EXAMPLE_IDS["signer_id"], "email": FIELD_EXAMPLES["email"],
-                         "status": "refused" if event == "workflowRefused" else "pending", "order": 1}]}
-    if event == "workflowRefused":
-        body.update(signer_id=EXAMPLE_IDS["signer_id"], signer_email=FIELD_EXAMPLES["email"],
-                    reason=FIELD_EXAMPLES["reason"])
+                         "status": "refused" if event.status == "refused" else "pending", "order": 1}]}
+    body.update({name: DETAIL_EXAMPLES[name] for name in event.details})
     return body
 
 
-def _webhook_operation(event: str, summary: str) -> dict:
+def _webhook_operation(event: WebhookEvent) -> dict:
     header = lambda name, desc, schema, example: {  # noqa: E731
         "name": name, "in": "header", "required": name == "organisation_id", "description": desc,
         "schema": schema, "example": example}
     return {"post": {
-        "operationId": event, "tags": ["webhooks"], "summary": summary,
-        "description": f"The mock POSTs this to `{{webhook_url}}/api/workflow/{event}` (the workflow's webhook_url, "
+        "operationId": event.name, "tags": ["webhooks"], "summary": event.summary,
+        "description": f"Sent when {event.fires} "
+                       f"The mock POSTs this to `{{webhook_url}}{event.path}` (the workflow's webhook_url, "
                        "else its organization's) from a durable outbox, retrying on the Standard Webhooks schedule "
                        "until a 2xx. The three webhook-* headers come only when the organization has a "
                        "webhook_secret (Standard Webhooks signature: HMAC-SHA256 over `id.timestamp.body`).",
@@ -75,14 +53,9 @@ def _webhook_operation(event: str, summary: str) -> dict:
     }}
 
 
-WEBHOOK_SCHEMAS = {"WebhookEvent": WEBHOOK_PAYLOAD}
+WEBHOOK_SCHEMAS = {"WebhookEvent": payload_schema()}
 
 
 def callbacks() -> dict:
     """AddWorkflow's callbacks: one POST per webhook event."""
-    return {
-        "workflowRefused": {"{$request.body#/webhook_url}/api/workflow/workflowRefused": _webhook_operation(
-            "workflowRefused", "A signer refused the workflow")},
-        "workflowExpired": {"{$request.body#/webhook_url}/api/workflow/workflowExpired": _webhook_operation(
-            "workflowExpired", "The workflow reached expires_at before it was completed")},
-    }
+    return {event.name: {f"{{$request.body#/webhook_url}}{event.path}": _webhook_operation(event)} for event in EVENTS}

@@ -36,7 +36,8 @@ class Dispatcher:
         self.settings = settings
         self._http = http
         self.faults = WebhookFaultBook()
-        self._wake = threading.Condition()
+        # Guards the fields below; the sending loop waits on it until woken or the next delivery is due.
+        self._state = threading.Condition()
         self._woken = False
         self._running = False
         self._thread = None
@@ -84,22 +85,22 @@ class Dispatcher:
 
     def adopt_pending(self) -> None:
         """Take every pending delivery in the store as durable (at start, and after a committed import)."""
-        with self._wake:
+        with self._state:
             self._durable.update(d["delivery_id"] for d in self.store.by("deliveries", "status", "pending"))
             self._woken = True
-            self._wake.notify_all()
+            self._state.notify_all()
 
     def wake(self, delivery: dict | None = None) -> None:
         """Look for due deliveries now; a delivery passed here has just become durable."""
-        with self._wake:
+        with self._state:
             if delivery is not None:
                 self._durable.add(delivery["delivery_id"])
             self._woken = True
-            self._wake.notify_all()
+            self._state.notify_all()
 
     def idle(self, organization_id: str | None = None) -> bool:
         """Tell whether nothing (of one organization, or of any) is being sent or due now."""
-        with self._wake:
+        with self._state:
             if not self._running:
                 return True  # nothing is sent until start()
             if self._busy and organization_id is None:
@@ -125,10 +126,10 @@ class Dispatcher:
     def _loop(self) -> None:
         while self._running:
             next_due = self._dispatch_due()
-            with self._wake:
+            with self._state:
                 if not self._woken and self._running:
                     timeout = 1.0 if next_due is None else max(0.0, min(1.0, next_due - time.time()))
-                    self._wake.wait(timeout)
+                    self._state.wait(timeout)
                 self._woken = False
 
     def _work(self) -> None:
@@ -142,7 +143,7 @@ class Dispatcher:
         now = time.time()
         next_due = None
         first_per_workflow: dict[str, dict] = {}
-        with self._wake:
+        with self._state:
             durable = set(self._durable)
         for d in self.store.by("deliveries", "status", "pending"):
             if d["delivery_id"] not in durable:
@@ -158,7 +159,7 @@ class Dispatcher:
                 continue
             if self._hold_for_reorder(d):
                 continue
-            with self._wake:
+            with self._state:
                 self._in_flight.add(wid)
             self._jobs.put(d["delivery_id"])
         return next_due
@@ -178,7 +179,7 @@ class Dispatcher:
         return False
 
     def _attempt_guarded(self, delivery_id: str) -> None:
-        with self._wake:
+        with self._state:
             self._busy += 1
         d = self.store.get("deliveries", delivery_id)
         try:
@@ -187,7 +188,7 @@ class Dispatcher:
         except Exception:  # a bug here must not kill the worker and lose the delivery
             log.exception("webhook attempt crashed for %s", delivery_id)
         finally:
-            with self._wake:
+            with self._state:
                 if d is not None:
                     self._in_flight.discard(d["workflow_id"])
                     after = self.store.get("deliveries", delivery_id)

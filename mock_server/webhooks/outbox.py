@@ -5,16 +5,14 @@ import itertools
 import uuid
 
 from ..domain.clock import iso
+from ..domain.events import BY_NAME
 from ..domain.records import delivery_record
-
-EVENT_PATHS = {"workflowRefused": "/api/workflow/workflowRefused",
-               "workflowExpired": "/api/workflow/workflowExpired"}
 
 
 def event_url(base: str | None, event_name: str) -> str | None:
     if not base:
         return None
-    return base.rstrip("/") + EVENT_PATHS[event_name]
+    return base.rstrip("/") + BY_NAME[event_name].path
 
 
 class Outbox:
