@@ -25,6 +25,8 @@ def resolve_organization(services) -> str | None:
     key = api_key_of(request)
     if key:
         return services.organization_of_key(key)
+    if g.get("link_organization_id"):  # a signing view or action noted it (signing/__init__.py)
+        return g.link_organization_id
     parts = request.path.split("/")
     if len(parts) >= 3 and parts[1] == "sign" and parts[2] and parts[2] != "_static":
         return services.organization_of_signing_token(parts[2])

@@ -87,9 +87,12 @@ class Lifecycle:
 
     def refuse(self, token: str, reason: str | None = None, ip: str | None = None,
                user_agent: str | None = None) -> dict:
-        signer = self.signer_by_token(token)
-        return self._refuse(signer, reason, actor=f"signer:{signer['signer_id']}", ip=ip, user_agent=user_agent,
-                            token=token)
+        """Refuse as the link's signer (its turn and state checked)."""
+        with self.store.transaction() as tx:
+            signer = self.signer_by_token(token)
+            wf = self.store.get("workflows", signer["workflow_id"])
+            self.check_can_act(signer, wf)
+            return self._refuse(tx, wf, signer, reason, f"signer:{signer['signer_id']}", ip, user_agent)
 
     def force_refuse(self, workflow_id: str, signer_id: str | None, reason: str | None) -> dict:
         """Refuse on a signer's behalf (control API): any pending signer, turn order aside."""
@@ -103,35 +106,30 @@ class Lifecycle:
             signer = next((s for s in signers if s["status"] == "pending"), None)
         if signer is None:
             raise NotFound("No such (pending) signer in this workflow.", code_override="signer_not_found")
-        return self._refuse(signer, reason, actor="mock", ignore_turn=True)
-
-    def _refuse(self, signer, reason, actor, ip=None, user_agent=None, token=None, ignore_turn=False) -> dict:
         with self.store.transaction() as tx:
-            if token is not None:
-                signer = self.signer_by_token(token)
-            else:
-                signer = self.store.get("signers", signer["signer_id"])
+            signer = self.store.get("signers", signer["signer_id"])
             wf = self.store.get("workflows", signer["workflow_id"])
-            if ignore_turn:
-                if wf["status"] != "in_progress":
-                    raise InvalidState(f"Workflow is '{wf['status']}'; only an 'in_progress' workflow can be refused.")
-                if signer["status"] != "pending":
-                    raise AlreadyActed(f"Signer has already {signer['status']}.")
-            else:
-                self.check_can_act(signer, wf)
-            org = wf["organization_id"]
-            now = iso(self.clock.now(org))
-            signer = {**signer, "status": "refused", "refused_at": now, "refusal_reason": reason,
-                      "audit": signer["audit"] + [{"action": "refused", "at": now, "ip": ip,
-                                                   "user_agent": user_agent, "reason": reason}]}
-            tx.put("signers", signer)
-            wf = {**wf, "status": "refused", "refused_at": now, "updated_at": now,
-                  "events": wf["events"] + [event("signer_refused", now, actor, signer_id=signer["signer_id"]),
-                                            event("refused", now, actor)]}
-            tx.put("workflows", wf)
-            self.effects.documents_due(tx, wf)
-            self.effects.webhook(tx, WORKFLOW_REFUSED, wf, occurred_at=now, signer_id=signer["signer_id"],
-                      signer_email=signer["email"], reason=reason)
+            if wf["status"] != "in_progress":
+                raise InvalidState(f"Workflow is '{wf['status']}'; only an 'in_progress' workflow can be refused.")
+            if signer["status"] != "pending":
+                raise AlreadyActed(f"Signer has already {signer['status']}.")
+            return self._refuse(tx, wf, signer, reason, "mock")
+
+    def _refuse(self, tx, wf: dict, signer: dict, reason, actor: str, ip=None, user_agent=None) -> dict:
+        """Record the refusal and make the workflow final, in the caller's transaction."""
+        org = wf["organization_id"]
+        now = iso(self.clock.now(org))
+        signer = {**signer, "status": "refused", "refused_at": now, "refusal_reason": reason,
+                  "audit": signer["audit"] + [{"action": "refused", "at": now, "ip": ip,
+                                               "user_agent": user_agent, "reason": reason}]}
+        tx.put("signers", signer)
+        wf = {**wf, "status": "refused", "refused_at": now, "updated_at": now,
+              "events": wf["events"] + [event("signer_refused", now, actor, signer_id=signer["signer_id"]),
+                                        event("refused", now, actor)]}
+        tx.put("workflows", wf)
+        self.effects.documents_due(tx, wf)
+        self.effects.webhook(tx, WORKFLOW_REFUSED, wf, occurred_at=now, signer_id=signer["signer_id"],
+                             signer_email=signer["email"], reason=reason)
         return {"workflow": wf, "signer": signer}
 
     # -- expiry ------------------------------------------------------------------------------

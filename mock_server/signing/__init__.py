@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from ..api.errors import error_response
 from ..domain.defaults import DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, FINAL_STATUSES
@@ -31,7 +31,13 @@ def services():
 
 
 def _view(token: str) -> dict:
-    return page_view(services().signing_records(token))
+    return page_view(_acted_for(services().signing_records(token)))
+
+
+def _acted_for(result: dict) -> dict:
+    """Note the link's organization for the request log, which then need not look the token up again."""
+    g.link_organization_id = result["workflow"]["organization_id"]
+    return result
 
 
 def wants_json() -> bool:
@@ -121,7 +127,7 @@ def page(token):
 def document(token, file_id):
     """Show one document, every page rendered, with the signature fields and annotations; marks it opened."""
     try:
-        view = document_view(services().open_document(token, file_id), file_id)
+        view = document_view(_acted_for(services().open_document(token, file_id)), file_id)
     except NotFound as exc:
         return _error(exc)
     if wants_json():
@@ -129,15 +135,30 @@ def document(token, file_id):
     return _render("document.html", view, status=200)
 
 
-def _step(token, action):
-    """Run one journey action; answer JSON, or send the browser back to the page."""
+def _state_now(token: str, result: dict) -> dict:
+    """JSON answer of a journey step: the signer's whole state after it."""
+    return _summary(_view(token))
+
+
+def _outcome(token: str, result: dict) -> dict:
+    """JSON answer of signing or refusing: the two statuses it changed."""
+    wf, signer = result["workflow"], result["signer"]
+    return {"workflow_id": wf["workflow_id"], "workflow_status": wf["status"],
+            "signer_id": signer["signer_id"], "signer_status": signer["status"]}
+
+
+def _run(token, action, answer=_state_now, page_note: str | None = None):
+    """Run one signing action: JSON gets answer(token, result); a browser goes back to the page.
+
+    page_note: what the page says next, as ?just= (just=signed after "Sign now").
+    """
     try:
-        action()
+        result = _acted_for(action())
     except DomainError as exc:
         return _failed(token, exc)
     if wants_json():
-        return _summary(_view(token))
-    return redirect(url_for("signing.page", token=token), code=303)
+        return answer(token, result)
+    return redirect(url_for("signing.page", token=token, just=page_note), code=303)
 
 
 def _failed(token, exc: DomainError):
@@ -156,38 +177,38 @@ def _failed(token, exc: DomainError):
 def terms(token):
     """Accept the terms of use and the privacy notice (fields terms and privacy, true or "on")."""
     data = body()
-    return _step(token, lambda: services().accept_terms(token, _truthy(data.get("terms")), _truthy(data.get("privacy")),
-                                                        *client()))
+    return _run(token, lambda: services().accept_terms(token, _truthy(data.get("terms")), _truthy(data.get("privacy")),
+                                                       *client()))
 
 
 @bp.route("/<token>/password", methods=["POST"])
 def password(token):
     """Enter the workflow password on the page (403 wrong_password, recorded in the audit)."""
-    return _step(token, lambda: services().enter_password(token, body().get("password"), *client()))
+    return _run(token, lambda: services().enter_password(token, body().get("password"), *client()))
 
 
 @bp.route("/<token>/details", methods=["POST"])
 def details(token):
     """Confirm the overview and one's own details."""
-    return _step(token, lambda: services().confirm_details(token, *client()))
+    return _run(token, lambda: services().confirm_details(token, *client()))
 
 
 @bp.route("/<token>/documents", methods=["POST"])
 def documents(token):
     """Go on after opening every document once."""
-    return _step(token, lambda: services().finish_documents(token, *client()))
+    return _run(token, lambda: services().finish_documents(token, *client()))
 
 
 @bp.route("/<token>/identity", methods=["POST"])
 def identity(token):
     """The simulated identity check of a qualified signature or seal."""
-    return _step(token, lambda: services().confirm_identity(token, *client()))
+    return _run(token, lambda: services().confirm_identity(token, *client()))
 
 
 @bp.route("/<token>/code", methods=["POST"])
 def send_code(token):
     """Send a new 6-digit one-time code by SMS (valid 5 minutes by the mock clock)."""
-    return _step(token, lambda: services().send_code(token, *client()))
+    return _run(token, lambda: services().send_code(token, *client()))
 
 
 @bp.route("/<token>/sign", methods=["POST"])
@@ -198,7 +219,8 @@ def sign(token):
     code = data.get("code") if on_page or "code" in data else None
     if on_page and isinstance(code, str):
         code = "".join(code.split())
-    return _act(token, lambda: services().sign(token, data.get("password"), code, on_page, *client()), just="signed")
+    return _run(token, lambda: services().sign(token, data.get("password"), code, on_page, *client()), _outcome,
+                page_note="signed")
 
 
 @bp.route("/<token>/refuse", methods=["POST"])
@@ -214,7 +236,7 @@ def refuse(token):
         return _error(ValidationFailed("reason must not contain control characters.",
                                        fields={"reason": [CONTROL_MESSAGE]}))
     reason = (reason or "").strip() or None
-    return _act(token, lambda: services().refuse(token, reason, *client()))
+    return _run(token, lambda: services().refuse(token, reason, *client()), _outcome)
 
 
 @bp.route("/<token>/files/<file_id>", methods=["GET"])
@@ -237,18 +259,6 @@ def page_image(token, file_id, number):
     except DomainError as exc:
         return _error(exc)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
-
-
-def _act(token, action, just: str | None = None):
-    try:
-        result = action()
-    except DomainError as exc:
-        return _failed(token, exc)
-    if wants_json():
-        wf, signer = result["workflow"], result["signer"]
-        return {"workflow_id": wf["workflow_id"], "workflow_status": wf["status"],
-                "signer_id": signer["signer_id"], "signer_status": signer["status"]}
-    return redirect(url_for("signing.page", token=token, just=just), code=303)
 
 
 def _truthy(value) -> bool:
