@@ -5,7 +5,6 @@ import json
 
 from flask import Flask, Response, current_app, redirect, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.routing import Rule
 from swagger_ui_bundle import swagger_ui_path
 
 from . import __version__
@@ -13,6 +12,7 @@ from . import api as api_pkg
 from . import control, signing
 from .api.errors import MockApi
 from .config import Settings, from_env
+from .patches.flask_sync import MockFlask
 from .services import Services
 
 
@@ -26,48 +26,6 @@ class StrictJSONProvider(DefaultJSONProvider):
             return json.loads(s, **kwargs)
         except RecursionError as exc:
             raise json.JSONDecodeError("JSON nested too deeply", "", 0) from exc
-
-
-class LazyBuilderRule(Rule):
-    """A URL rule that compiles its URL builders on first use, not when the app is made.
-
-    Werkzeug generates and compiles two builder functions per rule at registration (ast + compile): more than
-    half of create_app for ~60 rules, and nothing needs them to answer /_mock/health (or any API call: only
-    url_for builds URLs). Lazy so that a cold start does not pay for them.
-    """
-
-    def _compile_builder(self, append_unknown: bool = True):
-        attr = "_build_unknown" if append_unknown else "_build"
-
-        def build(rule, *args, **kwargs):
-            real = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
-            setattr(rule, attr, real)
-            return real(*args, **kwargs)
-
-        return build
-
-
-class MockFlask(Flask):
-    """Flask that remembers which hooks and views are plain functions.
-
-    Flask asks inspect.iscoroutinefunction about every hook and view on every request; none of
-    ours is async, and asking once per function takes a tenth off a GetWorkflow.
-    """
-
-    url_rule_class = LazyBuilderRule
-
-    def ensure_sync(self, func):
-        cache = self.__dict__.setdefault("_sync_funcs", {})
-        try:
-            return cache[func]
-        except (KeyError, TypeError):
-            pass
-        wrapped = super().ensure_sync(func)
-        try:
-            cache[func] = wrapped
-        except TypeError:  # an unhashable callable: answer without caching
-            pass
-        return wrapped
 
 
 def index():

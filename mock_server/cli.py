@@ -15,7 +15,8 @@ from .app import create_app
 from .config import from_env
 from .messages.relay import parse_smtp_url
 from .seed import SeedError
-from .serving import GracefulStop, make_server
+from .patches.waitress_drain import GracefulStop
+from .serving import make_server
 from .services import Services
 from .snapshot import SnapshotError
 from .storage.errors import StoreError

@@ -1,29 +1,12 @@
-"""Serve the app with waitress, keeping the SIGN8 `organisation_id` header that waitress would drop."""
+"""Serve the app with waitress (the patches it needs live in patches/waitress_headers.py and waitress_drain.py)."""
 from __future__ import annotations
 
-import re
-import select
 import threading
-import time
 
-from waitress import create_server, wasyncore
-from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress import create_server
 
-# waitress drops every header whose name has an underscore (it would collide with the dashed
-# spelling in the WSGI environ). SIGN8 documents `organisation_id`, so rename just that header
-# (and `organization_id`) to its dashed form, which the API reads as the same header.
-_ORG_HEADER = re.compile(rb"(?im)^(organi[sz]ation)_(id)[ \t]*:")
-
-
-class _Parser(HTTPRequestParser):
-    def parse_header(self, header_plus):
-        return super().parse_header(_ORG_HEADER.sub(rb"\1-\2:", header_plus))
-
-
-class _Channel(HTTPChannel):
-    parser_class = _Parser
-
+from .patches.waitress_drain import close_all_channels
+from .patches.waitress_headers import keep_organisation_header
 
 INBUF_IN_MEMORY = 64 * 1024 * 1024
 
@@ -36,89 +19,8 @@ def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8, *
     wsgi_app = app.extensions["sign8"].wsgi_app(app)
     server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="sign8-mock",
                            clear_untrusted_proxy_headers=True, inbuf_overflow=INBUF_IN_MEMORY, **kwargs)
-    server.channel_class = _Channel
+    keep_organisation_header(server)  # SIGN8's organisation_id header
     return server
-
-
-class GracefulStop:
-    """Stop accepting at the first signal, let requests in flight finish (at most DRAIN_SECONDS), then end the loop.
-
-    Raising SystemExit in the signal handler would leave waitress's loop at once: a request
-    still being received would be cut, and an answered one never flushed to its client.
-    """
-
-    # Requests in flight get this long; the rest of the stop (webhook sender, timer, documents worker, the
-    # store's last snapshot, then os._exit) fits in the remaining time of the 5 s a SIGTERM may take.
-    DRAIN_SECONDS = 3.0
-
-    def __init__(self, server):
-        self.server = server
-        self.requested = False
-        self.listener_closed = threading.Event()
-
-    def request(self, signum, frame) -> None:
-        if self.requested:
-            raise SystemExit(0)  # a second signal: stop now
-        self.requested = True
-        self.server.trigger.pull_trigger(self._stop_listening)
-        threading.Thread(target=self._drain, name="sign8-drain", daemon=True).start()
-
-    def _stop_listening(self) -> None:
-        # Connections the kernel already queued were made before the signal: take them in, so they
-        # are served like any other request in flight instead of being reset with the listener.
-        sock = getattr(self.server, "socket", None)
-        while sock is not None and select.select([sock], [], [], 0)[0]:
-            before = len(self.server._map)
-            self.server.handle_accept()
-            if len(self.server._map) == before:
-                break
-        # The base class's close: the server's own close() would also close the trigger the drain still needs.
-        wasyncore.dispatcher.close(self.server)
-        self.listener_closed.set()
-
-    def _channels(self) -> list:
-        while True:
-            try:
-                return [c for c in list(self.server._map.values())
-                        if c is not self.server and c is not self.server.trigger]
-            except RuntimeError:  # the loop thread changed the map while it was copied
-                continue
-
-    @staticmethod
-    def _busy(channel) -> bool:
-        if (getattr(channel, "request", None) is not None or getattr(channel, "requests", None)
-                or getattr(channel, "total_outbufs_len", 0)):
-            return True
-        # Bytes not read yet: a request the loop has not started to parse (a just-accepted connection).
-        sock = getattr(channel, "socket", None)
-        try:
-            return sock is not None and bool(select.select([sock], [], [], 0)[0])
-        except (OSError, ValueError):  # closed meanwhile by the loop thread
-            return False
-
-    def _drain(self) -> None:
-        deadline = time.monotonic() + self.DRAIN_SECONDS
-        # Judge what is in flight only once the queued connections have been taken in.
-        self.listener_closed.wait(self.DRAIN_SECONDS)
-        # Idle must hold for a few polls: between the loop's recv() and its parser taking the bytes,
-        # a channel looks idle for an instant.
-        idle_polls = 0
-        while time.monotonic() < deadline and idle_polls < 3:
-            idle_polls = 0 if any(self._busy(c) for c in self._channels()) else idle_polls + 1
-            time.sleep(0.02)
-        try:
-            self.server.trigger.pull_trigger(self._close_all)
-        except OSError:
-            pass  # the loop ran both thunks and closed the trigger while this one was being added
-
-    def _close_all(self) -> None:
-        close_all_channels(self.server)
-
-
-def close_all_channels(server) -> None:
-    """Close every channel (idle keep-alive ones and the trigger too): waitress's loop then returns."""
-    for channel in list(server._map.values()):
-        channel.close()
 
 
 class ServerThread:

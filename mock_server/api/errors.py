@@ -1,13 +1,11 @@
 """One JSON error shape for every error: {"error": {"code", "message", "fields"?}}."""
 from __future__ import annotations
 
-import threading
-
 from flask import current_app, jsonify, request
-from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..domain.errors import DomainError
+from ..patches.flask_smorest_docs import LazyDocsApi
 from ..storage.errors import StorageFull
 from . import openapi_fields
 from .schemas import ErrorSchema
@@ -81,7 +79,7 @@ def error_response(status: int, code: str | None, message: str, fields: dict | N
     return resp
 
 
-class MockApi(Api):
+class MockApi(LazyDocsApi):
     """flask-smorest's Api with this project's error shape."""
 
     ERROR_SCHEMA = ErrorSchema
@@ -91,43 +89,18 @@ class MockApi(Api):
         # Standard formats, enforced patterns and examples on every field (see openapi_fields).
         self.ma_plugin.converter.add_attribute_function(openapi_fields.field_attributes)
 
-    def register_blueprint(self, blp, *, parameters=None, **options):
-        """Route the blueprint now; document it when the spec is first asked for.
-
-        Building the OpenAPI document deep-copies every operation's doc: a sixth of cold start,
-        paid by every CI run that never reads /openapi.json.
-        """
-        name = options.get("name", blp.name)
-        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
-        self._app.register_blueprint(blp, **options)
-        if not hasattr(self, "_undocumented"):
-            self._undocumented, self._doc_lock = [], threading.Lock()
-        self._undocumented.append((blp, name, parameters))
-
-    def document_blueprints(self) -> None:
-        """Add every registered blueprint's operations to the spec (once)."""
-        with self._doc_lock:
-            while self._undocumented:
-                blp, name, parameters = self._undocumented.pop(0)
-                blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
-                self.spec.tag({"name": name, "description": blp.description})
-
     def document_variant(self) -> tuple:
         """What the document depends on besides where the mock listens (its servers entry)."""
         return ("admin_token", bool(self._app.extensions["sign8"].settings.admin_token))
 
-    def document(self) -> dict:
-        """The served OpenAPI document (inside a request: its servers entry may name the address asked)."""
+    def finish_document(self, doc: dict) -> dict:
+        """Complete the generated document (api/openapi_document.py); inside a request its servers entry may name
+        the address asked."""
         from . import openapi_document  # imports the signing and webhook pages of the document: after they load
 
-        self.document_blueprints()
         settings = self._app.extensions["sign8"].settings
-        return openapi_document.finish(self.spec.to_dict(), server_url=server_url(settings),
-                                       admin_token=self.document_variant()[1])
+        return openapi_document.finish(doc, server_url=server_url(settings), admin_token=self.document_variant()[1])
 
-    def _openapi_json(self):
-        return current_app.response_class(current_app.json.dumps(self.document(), indent=2),
-                                          mimetype="application/json")
     # Operations list each error status they give; a catch-all "default" would hide undeclared ones.
     DEFAULT_ERROR_RESPONSE_NAME = None
 

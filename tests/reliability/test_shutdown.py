@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from mock_server.app import create_app
-from mock_server.serving import GracefulStop, make_server
+from mock_server.patches.waitress_drain import GracefulStop
+from mock_server.serving import make_server
 from sign8_flow import SAMPLE_PDF, Api, act, down_receiver, wait_until
 
 PADDING = 20_000_000  # a ~20 MB PDF: its upload and processing take a few hundred ms
