@@ -237,7 +237,7 @@ class Services:
     def list_workflows(self, organization_id: str, status: str | None, limit: int, offset: int) -> dict:
         return self.workflows.list_workflows(organization_id, status, limit, offset)
 
-    def file_content(self, organization_id: str, file_id: str) -> tuple[dict, bytes]:
+    def get_file(self, organization_id: str, file_id: str) -> tuple[dict, bytes]:
         """A file's record and bytes (an upload, a signed file, an audit report, a built-in image)."""
         return self.workflows.file_content(organization_id, file_id)
 

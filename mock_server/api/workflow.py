@@ -209,7 +209,7 @@ GET_FILE_ANSWER = ("The file's bytes: a PDF (an upload; a signed file, named <na
 @errors(404)
 def get_file(args):
     """Download a file (an upload, a signed file, an audit report, or a built-in icon/logo) with its Content-Type."""
-    meta, body = services().file_content(org_id(), str(args["file_id"]))
+    meta, body = services().get_file(org_id(), str(args["file_id"]))
     return Response(body, mimetype=meta["content_type"],
                     headers={"Content-Disposition": content_disposition("inline", meta["file_name"])})
 
