@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import secrets
@@ -9,15 +10,12 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from mock_server.app import create_app
 from mock_server.pytest_plugin import MockServer
-from sign8_flow import FAST_RETRIES, Receiver
+from sign8_flow import FAST_RETRIES, ROOT, SAMPLE_PDF, Receiver  # noqa: F401 (ROOT: for the tests that import it)
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_PDF = ROOT / "fixtures" / "documents" / "sample-contract.pdf"
 BANNER = re.compile(r"listening on (http://\S+)")
 START_TIMEOUT = 30.0
 
@@ -31,12 +29,21 @@ def bearer(key: str) -> dict:
     return {"Authorization": f"Bearer {key}"}
 
 
+@contextlib.contextmanager
+def running_app(config: dict | None = None):
+    """An in-memory app (with these settings) with its timer and webhook sender running; stopped after."""
+    application = create_app({"db": ":memory:", **(config or {})})
+    try:
+        yield application
+    finally:
+        application.extensions["sign8"].stop()
+
+
 @pytest.fixture
 def app():
     """Yield an in-memory app with its timer and webhook sender running."""
-    application = create_app({"db": ":memory:"})
-    yield application
-    application.extensions["sign8"].stop()
+    with running_app() as application:
+        yield application
 
 
 @pytest.fixture

@@ -181,3 +181,22 @@ def difference(a, b, block: int = 4) -> float:
     a2 = a.convert("L").resize(size, Image.Resampling.BOX)
     b2 = b.convert("L").resize(size, Image.Resampling.BOX)
     return ImageStat.Stat(ImageChops.difference(a2, b2)).mean[0] / 255
+
+
+# -- signatures: the one place the PDF tests validate a signed file ------------------------------------
+def trust(cert_pem: bytes):
+    """A pyHanko validation context whose only trust root is this CA certificate (PEM)."""
+    from asn1crypto import pem, x509 as asn1_x509
+    from pyhanko_certvalidator import ValidationContext
+
+    _, _, der = pem.unarmor(cert_pem)
+    return ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
+
+
+def validate(data: bytes, context) -> list:
+    """(embedded signature, its validation status) for each signature of a PDF, in order."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    return [(sig, validate_pdf_signature(sig, context)) for sig in PdfFileReader(io.BytesIO(data)).embedded_signatures]
+

@@ -1,16 +1,14 @@
 """The sign8-mock command: routes, seed, reset, export/import round trip, and the serve banner."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 import requests
 
-from sign8_flow import wait_until
+from sign8_flow import ROOT, wait_until
 from mock_server.cli import main
 from mock_server.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = "fixtures"
 

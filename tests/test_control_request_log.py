@@ -2,15 +2,14 @@
 import base64
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from mock_server.app import create_app
 from mock_server.domain.clock import iso
 from mock_server.control.request_log import BODY_LIMIT
 from mock_server.inspection import RequestLog
 from mock_server.domain.organizations import organization_id_for_key
+from sign8_flow import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _items(client, **params):
@@ -28,7 +27,7 @@ def test_records_an_api_call_with_secrets_redacted(client, auth):
     assert entry["headers"]["Authorization"] == "<redacted>" and entry["headers"]["X-Admin-Token"] == "<redacted>"
     assert entry["headers"]["X-Trace"] == "t1"
     assert "Journaled" in entry["body"] and entry["body_truncated"] is False
-    assert entry["duration_ms"] >= 0 and entry["time"].endswith("Z")
+    assert entry["time"].endswith("Z")
     assert entry["organization_id"] == organization_id_for_key(auth["Authorization"][7:])
     assert entry["violation"] is None
 
@@ -87,7 +86,8 @@ def test_filters_by_method_status_since_and_organization(client, make_auth):
     client.get("/api/workflow/ListWorkflows", headers=b)
     assert [e["method"] for e in _items(client, method="get", path="/api/*")] == ["GET"]
     assert [e["status"] for e in _items(client, status=201)] == [201]
-    assert all(e["time"] >= mark for e in _items(client, since=mark))
+    since = _items(client, since=mark)
+    assert [e["method"] for e in since] == ["GET"] and all(e["time"] >= mark for e in since)
     assert len(_items(client, since=mark)) < len(_items(client))
     org_b = organization_id_for_key(b["Authorization"][7:])
     assert {e["organization_id"] for e in _items(client, organization_id=org_b)} == {org_b}

@@ -7,24 +7,11 @@ from __future__ import annotations
 import base64
 import uuid
 
-import pytest
-
-from mock_server.app import create_app
+from conftest import bearer, running_app
 from sign8_flow import wait_until
 
 API = "/api/workflow"
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so deliveries stay pending
-
-
-def bearer(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
-
-
-@pytest.fixture(scope="module")
-def app():
-    application = create_app({"db": ":memory:", "webhook_retry_schedule": (0.0, 3600.0)})
-    yield application
-    application.extensions["sign8"].stop()
 
 
 def make_tenant(client, name: str, pdf: bytes) -> dict:
@@ -136,11 +123,8 @@ def calls_of(a: dict, b: dict, snapshot_of_a: dict) -> list[tuple[str, str, dict
 
 
 def test_no_control_call_with_one_key_changes_what_another_organization_sees(pdf_bytes):
-    app = create_app({"db": ":memory:", "retention": 1})  # retention on: its run is in the matrix too
-    try:
+    with running_app({"retention": 1}) as app:  # retention on: its run is in the matrix too
         check_the_matrix(app, pdf_bytes)
-    finally:
-        app.extensions["sign8"].stop()
 
 
 def check_the_matrix(app, pdf_bytes) -> None:

@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from mock_server.samples import sample_pdf
+from sign8_flow import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = Path(os.environ.get("SIGN8_SCREENSHOTS", ROOT / "artifacts" / "journey"))
 README_SHOTS = ROOT / "docs" / "images"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}

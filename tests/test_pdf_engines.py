@@ -30,7 +30,8 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from pdf_engines import ENGINES, Document, crop, make_pdf, dark_fraction, difference, normalize, require_tools
+from pdf_engines import (ENGINES, Document, crop, dark_fraction, difference, make_pdf, normalize, require_tools, trust,
+                         validate)
 from sign8_flow import Api, act, wait_until
 from mock_server.documents.ca import TestCA
 from mock_server.documents.signed_pdf import NO_LEGAL_EFFECT, SIGNATURE_TYPES, sign_document
@@ -98,21 +99,6 @@ def render_all(doc: Document, pages) -> dict:
     return {engine: {p: doc.render(engine, p) for p in pages} for engine in ENGINES}
 
 
-def trust(ca: TestCA):
-    from asn1crypto import pem, x509 as asn1_x509
-    from pyhanko_certvalidator import ValidationContext
-
-    _, _, der = pem.unarmor(ca.cert_pem)
-    return ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
-
-
-def validations(data: bytes, context) -> list:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-
-    return [validate_pdf_signature(sig, context) for sig in PdfFileReader(io.BytesIO(data)).embedded_signatures]
-
-
 # -- the engine matrix: 3 signers of 3 types, 2 files, one rotated 90 degrees --------------------------
 SIGNERS = [
     {"signer_id": "s-a", "email": "anna@example.com", "first_name": "Anna", "last_name": "Müller", "order": 1,
@@ -151,7 +137,7 @@ def test_every_stamp_shows_in_poppler_pdfium_and_mupdf_and_every_signature_stays
         notes = [{"file_id": f, "page": p, "x": xy[0], "y": xy[1], "text": t, "font_size": 14, "color": "#1F4E79"}
                  for f, p, t, xy in MATRIX_NOTES if f == file_id]
         signed = sign_document(original, fields, SIGNERS, notes, ca, ORG, SIGNED_AT, file_id=file_id)
-        statuses = validations(signed, trust(ca))
+        statuses = [status for _, status in validate(signed, trust(ca.cert_pem))]
         assert len(statuses) == 3 and all(s.intact and s.valid and s.trusted and s.bottom_line for s in statuses)
         assert all(s.modification_level is None or s.modification_level.name in ("NONE", "LTA_UPDATES", "FORM_FILLING")
                    for s in statuses), [s.modification_level for s in statuses]

@@ -10,12 +10,11 @@ import pytest
 
 from mock_server.app import create_app
 from conftest import build_workflow
-from sign8_flow import wait_until
+from sign8_flow import ROOT, wait_until
 from mock_server.domain import records
 from mock_server.pytest_plugin import WebhookReceiver
 from mock_server.seed import seed_folder
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 KEY_A = {"Authorization": "Bearer demo-key-org-a"}
 

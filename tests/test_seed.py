@@ -1,14 +1,13 @@
 """The seed scenario: every state for demo org A, idempotent, usable links and files."""
 import json
-from pathlib import Path
 
 import pytest
 
 from mock_server.app import create_app
 from mock_server.domain.defaults import WORKFLOW_STATUSES
 from mock_server.seed import SeedError, load_scenario, seed_folder
+from sign8_flow import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 ORG_A = "11111111-1111-4111-8111-111111111111"
 KEY_A = {"Authorization": "Bearer demo-key-org-a"}

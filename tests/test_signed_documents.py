@@ -16,10 +16,9 @@ import subprocess
 
 import pytest
 import requests
-from asn1crypto import pem, x509 as asn1_x509
 from pypdf import PdfReader
 
-from pdf_engines import normalize, require_tools
+from pdf_engines import make_pdf, normalize, require_tools, trust, validate
 from sign8_flow import Api, LiveServer, act, wait_until
 from mock_server.documents import _text
 
@@ -27,17 +26,6 @@ READY_TIMEOUT = 90.0  # the first job of a process also imports pyHanko and fpdf
 PEOPLE = [("Anna", "Müller", "anna@example.com"), ("Bernd", "Schulz", "bernd@example.com"),
           ("Chiara", "Rossi", "chiara@example.com")]
 ANNOTATION = "Approved by the board"
-
-
-def make_pdf(pages: int) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF(unit="pt", format=(612, 792))
-    pdf.set_font("Helvetica", size=12)
-    for n in range(1, pages + 1):
-        pdf.add_page()
-        pdf.text(72, 72, f"Original page {n}")
-    return bytes(pdf.output())
 
 
 @pytest.fixture(scope="module")
@@ -86,20 +74,6 @@ def completed(api: Api, pdf: bytes, **kw) -> tuple[dict, dict]:
 
 def download(api: Api, file_id: str) -> requests.Response:
     return api.get("GetFile", file_id=file_id)
-
-
-def trust(cert_pem: bytes):
-    from pyhanko_certvalidator import ValidationContext
-
-    _, _, der = pem.unarmor(cert_pem)
-    return ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)], allow_fetching=False)
-
-
-def validate(data: bytes, context) -> list:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-
-    return [(sig, validate_pdf_signature(sig, context)) for sig in PdfFileReader(io.BytesIO(data)).embedded_signatures]
 
 
 # -- the signed file ----------------------------------------------------------------------------------
@@ -274,7 +248,8 @@ def test_snapshots_carry_the_documents_and_the_operators_carries_the_test_ca(ser
         assert requests.get(f"{other.url}/_mock/ca.pem", timeout=10).content == ca
         copy = Api(other.url, key=api.key)
         signed = download(copy, wf["files"][0]["signed_file_id"]).content
-        assert all(status.bottom_line for _, status in validate(signed, trust(ca)))
+        results = validate(signed, trust(ca))
+        assert len(results) == len(PEOPLE) and all(status.bottom_line for _, status in results)
         assert download(copy, wf["audit_report_file_id"]).content == download(api, wf["audit_report_file_id"]).content
         broken = {**keyless, "test_ca": {"cert_pem": keyless["test_ca"]["cert_pem"], "key_pem": "nope"}}
         resp = requests.post(f"{other.url}/_mock/snapshot", json=broken, timeout=60)
@@ -305,9 +280,9 @@ def test_a_failure_is_an_event_and_is_retried(server, three_pages, monkeypatch):
     assert failed[0]["error"] == "RuntimeError: simulated signing failure"
     assert [e["type"] for e in wf["events"]][-2:] == ["documents_failed", "documents_ready"]
     assert len(calls) == 2
-    assert all(status.bottom_line for _, status in
-               validate(download(api, wf["files"][0]["signed_file_id"]).content,
-                        trust(requests.get(f"{server.url}/_mock/ca.pem", timeout=10).content)))
+    results = validate(download(api, wf["files"][0]["signed_file_id"]).content,
+                       trust(requests.get(f"{server.url}/_mock/ca.pem", timeout=10).content))
+    assert len(results) == len(PEOPLE) and all(status.bottom_line for _, status in results)
 
 
 # -- crash safety ------------------------------------------------------------------------------------------
@@ -335,8 +310,8 @@ def test_sigkill_right_after_the_last_signature_then_restart_makes_the_documents
     api = Api(again.url, key=api.key)
     wf = documents_ready(api, made["workflow_id"])
     assert requests.get(f"{again.url}/_mock/ca.pem", timeout=10).content == ca_before  # the same CA after restart
-    assert all(status.bottom_line for _, status in
-               validate(download(api, wf["files"][0]["signed_file_id"]).content, trust(ca_before)))
+    results = validate(download(api, wf["files"][0]["signed_file_id"]).content, trust(ca_before))
+    assert len(results) == len(PEOPLE) and all(status.bottom_line for _, status in results)
     # Exactly once, also after the worker has had time to do anything twice: one more restart, then look.
     again.stop(signal.SIGTERM)
     third = server_process(db)

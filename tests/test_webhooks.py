@@ -68,7 +68,7 @@ def test_receiver_always_failing_ends_failed_after_schedule(servers, receivers):
     failed = delivery_of(api, made["workflow_id"], "failed")
     assert len(failed["attempts"]) == len(FAST_RETRIES) == len(receiver.received)
     assert all(a["status_code"] == 500 and a["url"].endswith("/workflowRefused") for a in failed["attempts"])
-    assert all(a["at"] and a["duration_ms"] >= 0 for a in failed["attempts"])
+    assert all(a["at"] for a in failed["attempts"])
     assert "500" in failed["error"]
     assert len({b["event_id"] for b in receiver.bodies()}) == 1
     listed = api.deliveries(status="failed", event="workflowRefused")

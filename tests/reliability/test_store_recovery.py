@@ -13,9 +13,8 @@ import pytest
 
 from mock_server.storage import TABLES, Store, StoreCorrupt, StoreInUse
 from mock_server.storage.repair import repair_store
-from sign8_flow import Api
+from sign8_flow import ROOT, Api
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def put_workflow(store: Store, name: str) -> str:
