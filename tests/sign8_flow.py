@@ -35,6 +35,26 @@ def LiveServer(config: dict | None = None) -> MockServer:  # noqa: N802 (it stan
     return MockServer(**(config or {}))
 
 
+def build_draft(post, pdf: bytes, signers: list[dict], field=None, file_name: str = "contract.pdf",
+                start: bool = False, **workflow_fields) -> dict:
+    """The one way the tests build a workflow, through post(operation, body) -> answer (whatever the client):
+    AddWorkflow, one file, each signer (an AddSigner body without workflow_id) with a signature field
+    (field(i) -> its page and box; page 1, stacked, by default), then StartWorkflow when start is true."""
+    wf = post("AddWorkflow", {"name": "Contract", **workflow_fields})
+    wid = wf["workflow_id"]
+    f = post("AddFile", {"workflow_id": wid, "file_name": file_name, "data": base64.b64encode(pdf).decode()})
+    made, fields = [], []
+    for i, body in enumerate(signers):
+        s = post("AddSigner", {"workflow_id": wid, **body})
+        box = field(i) if field else {"page": 1, "x": 50, "y": 60 + 60 * i, "width": 150, "height": 40}
+        fields.append(post("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": s["signer_id"],
+                                            **box}))
+        made.append(s)
+    if start:
+        post("StartWorkflow", {"workflow_id": wid})
+    return {"workflow_id": wid, "workflow": wf, "file": f, "signers": made, "signatures": fields}
+
+
 def iso_in(seconds: float) -> str:
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
 
@@ -84,23 +104,18 @@ class Api:
         assert resp.status_code == 200, resp.text
         return resp.json()["items"]
 
+    def call(self, op: str, body: dict) -> dict:
+        """POST an operation that must succeed (201, or 200 for those that change state); return the answer."""
+        resp = self.post(op, body)
+        assert resp.status_code in (200, 201), (op, resp.status_code, resp.text)
+        return resp.json()
+
     def draft(self, signers=("a@example.com",), orders=None, pdf: bytes | None = None, **fields) -> dict:
         """Create a draft with one file, the given signers and one signature field each."""
-        wf = self.post("AddWorkflow", {"name": fields.pop("name", "Contract"), **fields}, expect=201).json()
-        data = base64.b64encode(pdf or SAMPLE_PDF.read_bytes()).decode()
-        f = self.post("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "contract.pdf", "data": data},
-                      expect=201).json()
-        made = []
-        for i, email in enumerate(signers):
-            body = {"workflow_id": wf["workflow_id"], "email": email, "first_name": f"S{i}", "phone": f"+49151{i:08d}"}
-            if orders is not None:
-                body["order"] = orders[i]
-            s = self.post("AddSigner", body, expect=201).json()
-            self.post("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"],
-                                       "signer_id": s["signer_id"], "page": 1, "x": 50, "y": 60 + 40 * i,
-                                       "width": 120, "height": 30}, expect=201)
-            made.append(s)
-        return {"workflow_id": wf["workflow_id"], "file": f, "signers": made, "workflow": wf}
+        people = [{"email": email, "first_name": f"S{i}", "phone": f"+49151{i:08d}",
+                   **({"order": orders[i]} if orders is not None else {})} for i, email in enumerate(signers)]
+        return build_draft(self.call, pdf or SAMPLE_PDF.read_bytes(), people,
+                           field=lambda i: {"page": 1, "x": 50, "y": 60 + 40 * i, "width": 120, "height": 30}, **fields)
 
     def started(self, *args, **kwargs) -> dict:
         """Create a draft (see draft) and start it."""

@@ -94,9 +94,7 @@ def hooks(live_server, workflow_builder, pdf_bytes):
     svc.organizations.set_webhook_url(org["organization_id"], receiver.url)
 
     def started_workflow() -> str:
-        wid = workflow_builder(client, key, pdf_bytes, signers=1)["workflow"]["workflow_id"]
-        assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wid}, headers=key).status_code == 200
-        return wid
+        return workflow_builder(client, key, pdf_bytes, signers=1, start=True)["workflow_id"]
 
     yield client, receiver, started_workflow
     receiver.stop()

@@ -11,10 +11,8 @@ KEY = {"Authorization": "Bearer snapshot-webhooks"}
 
 def started_workflow(client, key, pdf_bytes, webhook_url) -> dict:
     """A started workflow with one signer; its signer's token."""
-    made = build_workflow(client, key, pdf_bytes, signers=1, webhook_url=webhook_url)
-    wid = made["workflow"]["workflow_id"]
-    assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wid}, headers=key).status_code == 200
-    return {"workflow_id": wid, "token": made["signers"][0]["signing_url"].rsplit("/", 1)[-1]}
+    made = build_workflow(client, key, pdf_bytes, signers=1, start=True, webhook_url=webhook_url)
+    return {"workflow_id": made["workflow_id"], "token": made["signers"][0]["signing_url"].rsplit("/", 1)[-1]}
 
 
 def test_a_snapshot_restores_workflows_and_files_in_another_app(client, auth, draft, pdf_bytes):

@@ -1,24 +1,16 @@
 """The pytest plugin's messages: wait_for an invitation, follow its signing link, read a code."""
-import base64
 
 import pytest
 
 from mock_server.pytest_plugin import code, signing_link
+from sign8_flow import build_draft
 
 
 def _started(mock, pdf_bytes, emails, **fields):
-    wf = mock.api("AddWorkflow", {"name": "Plugin messages", **fields})
-    f = mock.api("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "a.pdf",
-                             "data": base64.b64encode(pdf_bytes).decode()})
-    signers = []
-    for i, email in enumerate(emails):
-        s = mock.api("AddSigner", {"workflow_id": wf["workflow_id"], "email": email, "phone": f"+49151{i:08d}"})
-        mock.api("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"],
-                                  "signer_id": s["signer_id"], "page": 1, "x": 1, "y": 1 + 50 * i,
-                                  "width": 100, "height": 40})
-        signers.append(s)
-    mock.api("StartWorkflow", {"workflow_id": wf["workflow_id"]})
-    return wf, signers
+    made = build_draft(mock.api, pdf_bytes, [{"email": e, "phone": f"+49151{i:08d}"} for i, e in enumerate(emails)],
+                       field=lambda i: {"page": 1, "x": 1, "y": 1 + 50 * i, "width": 100, "height": 40},
+                       file_name="a.pdf", start=True, **{"name": "Plugin messages", **fields})
+    return made["workflow"], made["signers"]
 
 
 def test_wait_for_the_next_invitation_and_sign_through_its_link(sign8_mock, pdf_bytes):

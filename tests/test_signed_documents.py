@@ -6,7 +6,6 @@ A client polls GetWorkflow until signed_file_id / audit_report_file_id are prese
 """
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
 import hashlib
@@ -19,7 +18,7 @@ import requests
 from pypdf import PdfReader
 
 from pdf_engines import make_pdf, normalize, require_tools, trust, validate
-from sign8_flow import Api, LiveServer, act, wait_until
+from sign8_flow import Api, LiveServer, act, build_draft, wait_until
 from mock_server.documents import _text
 
 READY_TIMEOUT = 90.0  # the first job of a process also imports pyHanko and fpdf2; the machine is shared
@@ -34,22 +33,15 @@ def three_pages() -> bytes:
 
 
 def draft(api: Api, pdf: bytes, people=PEOPLE, name="Lease") -> dict:
-    """A draft with one 3-page file, a signer per person with a field on page 1, 2, 3, and an annotation."""
-    wf = api.post("AddWorkflow", {"name": name}, expect=201).json()
-    wid = wf["workflow_id"]
-    f = api.post("AddFile", {"workflow_id": wid, "file_name": "lease.pdf", "data": base64.b64encode(pdf).decode()},
-                 expect=201).json()
-    signers = []
-    for i, (first, last, mail) in enumerate(people):
-        s = api.post("AddSigner", {"workflow_id": wid, "email": mail, "first_name": first, "last_name": last,
-                                   "phone": f"+49151{i:08d}"}, expect=201).json()
-        api.post("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": s["signer_id"],
-                                  "page": i + 1, "x": 72, "y": 400, "width": 200, "height": 60}, expect=201)
-        signers.append(s)
-    api.post("AddAnnotation", {"workflow_id": wid, "file_id": f["file_id"], "page": 2, "x": 72, "y": 120,
-                               "text": ANNOTATION, "font_size": 14, "color": "#C00000"}, expect=201)
-    api.post("StartWorkflow", {"workflow_id": wid}, expect=200)
-    return {"workflow_id": wid, "file": f, "signers": signers}
+    """A started workflow with one 3-page file, a signer per person with a field on page 1, 2, 3, and an annotation."""
+    made = build_draft(api.call, pdf, [{"email": mail, "first_name": first, "last_name": last, "phone": f"+49151{i:08d}"}
+                                       for i, (first, last, mail) in enumerate(people)],
+                       field=lambda i: {"page": i + 1, "x": 72, "y": 400, "width": 200, "height": 60},
+                       file_name="lease.pdf", name=name)
+    api.call("AddAnnotation", {"workflow_id": made["workflow_id"], "file_id": made["file"]["file_id"], "page": 2,
+                               "x": 72, "y": 120, "text": ANNOTATION, "font_size": 14, "color": "#C00000"})
+    api.call("StartWorkflow", {"workflow_id": made["workflow_id"]})
+    return made
 
 
 def documents_ready(api: Api, wid: str, signed: bool = True, timeout: float = READY_TIMEOUT) -> dict:
