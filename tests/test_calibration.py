@@ -225,6 +225,9 @@ def test_the_proxy_forwards_byte_for_byte_records_a_valid_har_and_keeps_no_secre
     for resp, sent in zip(flow["responses"], api_answers):
         assert resp.content == sent["body"] and resp.status_code == sent["status"]
         assert resp.headers["Content-Type"] == dict(sent["headers"])["Content-Type"]
+    # Nothing rewritten: the signing links point at the upstream, not at the proxy.
+    links = [r.json()["signing_url"] for r in flow["responses"] if "AddSigner" in r.url]
+    assert len(links) == 2 and all(link.startswith(env["upstream"].url + "/sign/") for link in links)
     download = next(r for r in flow["responses"] if "GetFile" in r.url)
     assert download.content.startswith(b"%PDF")  # the file's bytes, as they were
 
