@@ -140,7 +140,7 @@ def typescript_client(spec: Path, env: dict) -> str:
     for stale in ("src", "dist"):
         shutil.rmtree(folder / stale, ignore_errors=True)
     copy_project("typescript", folder, "tsconfig.json", "src/flow.ts")
-    run("typescript", [str(bin_ / "openapi-typescript"), str(spec), "-o", "src/sign8.d.ts"], folder)
+    run("typescript", [str(bin_ / "openapi-typescript"), str(spec), "-o", "src/sign8.ts"], folder)
     out = run("typescript", [str(bin_ / "tsc"), "-p", "tsconfig.json", "--listEmittedFiles"], folder)
     say("typescript", f"tsc --strict: 0 errors ({out.count('TSFILE:')} files emitted)")
     return flow_summary("typescript", run("typescript", ["node", "dist/flow.js"], folder, env))
@@ -162,6 +162,8 @@ def typescript_zod_client(spec: Path, env: dict) -> str:
 # (make clients-deps): javax.annotation.Generated, jsr305's @Nonnull/@Nullable, Apache httpmime for multipart bodies.
 DEBIAN_JARS = [Path("/usr/share/java") / j for j in ("geronimo-annotation-1.3-spec.jar", "jsr305.jar", "httpmime.jar",
                                                       "httpcore.jar", "httpclient.jar")]
+# Short JVM runs (the generator, javac) start faster on the C1 compiler alone: 2-3x on this 2-core machine.
+QUICK_JVM = "-XX:TieredStopAtLevel=1"
 JAVA_PROPERTIES = "openApiNullable=false,hideGenerationTimestamp=true,invokerPackage=eu.sign8.client," \
                   "apiPackage=eu.sign8.client.api,modelPackage=eu.sign8.client.model"
 
@@ -190,8 +192,9 @@ def java_client(spec: Path, env: dict, tools: Path) -> str:
     jackson = jackson_classes(Path(import_jar))
     work = fresh_dir(CACHE / "java" / "work")
     run("java", [str(tools / "openapi-generator-cli"), "generate", "-i", str(spec), "-g", "java",
-                 "--library", "native", "-o", str(work / "generated"), "--additional-properties", JAVA_PROPERTIES],
-        work, timeout=600)
+                 "--library", "native", "-o", str(work / "generated"), "--additional-properties", JAVA_PROPERTIES,
+                 "--global-property", "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"],
+        work, {"JAVA_OPTS": QUICK_JVM}, timeout=600)
     copy_project("java", work, "src/main/java/Flow.java")
     sources = sorted(str(p) for p in (work / "generated" / "src" / "main" / "java").rglob("*.java"))
     sources.append(str(work / "src" / "main" / "java" / "Flow.java"))
@@ -200,10 +203,11 @@ def java_client(spec: Path, env: dict, tools: Path) -> str:
     if missing:
         raise Failed(f"missing {', '.join(missing)}: run make clients-deps")
     classpath = os.pathsep.join([str(jackson), *map(str, DEBIAN_JARS)])
-    out = run("java", ["javac", "-d", "classes", "-cp", classpath, "-Xlint:none", "@sources.txt"], work)
+    out = run("java", ["javac", f"-J{QUICK_JVM}", "-d", "classes", "-cp", classpath, "-Xlint:none", "@sources.txt"], work)
     warnings = [line for line in out.splitlines() if "warning" in line]
     say("java", f"javac: {len(sources)} files compiled, 0 errors{f', {len(warnings)} warning lines' if warnings else ''}")
-    return flow_summary("java", run("java", ["java", "-cp", os.pathsep.join(["classes", classpath]), "Flow"], work, env))
+    return flow_summary("java", run("java", ["java", QUICK_JVM, "-cp", os.pathsep.join(["classes", classpath]), "Flow"],
+                                    work, env))
 
 
 # ---------------------------------------------------------------- the mock
@@ -234,6 +238,7 @@ def main(argv=None) -> int:
     parser.add_argument("--python", default=sys.executable, help="the mock's Python (the repo's venv)")
     parser.add_argument("--tools-python", default=shutil.which("python3.11") or shutil.which("python3"),
                         help="the Python the tools' venv is made with")
+    parser.add_argument("--mock-url", help="use this running mock instead of starting one")
     parser.add_argument("--jobs", type=int, default=2, help="generators run side by side (default 2: 2 cores)")
     args = parser.parse_args(argv)
     args.generators = args.generators or list(GENERATORS)
@@ -241,7 +246,10 @@ def main(argv=None) -> int:
         parser.error(f"unknown generator(s): {sorted(set(args.generators) - set(GENERATORS))}")
     started = time.monotonic()
     CACHE.mkdir(parents=True, exist_ok=True)
-    proc, base = start_mock(Path(args.python), CACHE / "mock.log")
+    if args.mock_url:
+        proc, base = None, args.mock_url.rstrip("/")
+    else:
+        proc, base = start_mock(Path(args.python), CACHE / "mock.log")
     results: dict[str, str] = {}
     try:
         spec = CACHE / "openapi.json"
@@ -270,8 +278,9 @@ def main(argv=None) -> int:
                     say(name, f"{outcome} ({took:.1f} s)")
                     results[name] = outcome
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
     failed = [n for n, r in results.items() if not r]
     wall = time.monotonic() - started
     print(f"clients-test: wall time {wall:.0f} s (limit 240 s), load average {os.getloadavg()[0]:.1f} at the end")
