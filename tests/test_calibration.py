@@ -64,8 +64,9 @@ class Tap:
                 result.close()
         status, headers, body = self.rewrite(environ["PATH_INFO"], seen["status"], seen["headers"], body)
         headers = [(n, v) for n, v in headers if n.lower() != "content-length"] + [("Content-Length", str(len(body)))]
-        self.answers.append({"path": environ["PATH_INFO"], "status": int(status.split()[0]), "headers": headers,
-                             "body": body})
+        if "HTTP_X_TEST_POLL" not in environ:  # the test's own look at the upstream, not through the proxy
+            self.answers.append({"path": environ["PATH_INFO"], "status": int(status.split()[0]),
+                                 "headers": headers, "body": body})
         start_response(status, headers)
         return [body]
 
@@ -197,7 +198,13 @@ def walk_flow(env: dict, relay_extra_header: bool = False) -> dict:
         assert resend.status_code == 200
     env["receiver"].wait_for("workflowRefused", timeout=10)
     wait_until(lambda: any(e["_sign8"]["kind"] == "webhook" for e in proxy.entries), timeout=10)
+    # The refusal's audit report, made by the upstream's worker: an object the replay never makes itself.
+    report = wait_until(lambda: requests.get(f"{upstream.url}/api/workflow/GetWorkflow", params={"workflow_id": wid},
+                                             headers={"Authorization": f"Bearer {s.api_key}", "X-Test-Poll": "1"},
+                                             timeout=10).json().get("audit_report_file_id"), timeout=30, interval=0.1)
+    assert report, "the upstream made no audit report for the refused workflow within 30 s"
     call("GET", "GetWorkflow", 200, params={"workflow_id": wid})
+    call("GET", "GetFile", 200, params={"file_id": report})
     return {"responses": got, "workflow": wf, "pdf": pdf}
 
 
@@ -221,7 +228,7 @@ def test_the_proxy_forwards_byte_for_byte_records_a_valid_har_and_keeps_no_secre
     env = stand_in(Tap)
     flow = walk_flow(env)
     api_answers = [a for a in env["tap"].answers if a["path"].startswith("/api/workflow/")]
-    assert len(api_answers) == len(flow["responses"]) == 13
+    assert len(api_answers) == len(flow["responses"]) == 14
     for resp, sent in zip(flow["responses"], api_answers):
         assert resp.content == sent["body"] and resp.status_code == sent["status"]
         assert resp.headers["Content-Type"] == dict(sent["headers"])["Content-Type"]
@@ -235,7 +242,7 @@ def test_the_proxy_forwards_byte_for_byte_records_a_valid_har_and_keeps_no_secre
     har = json.loads(text)
     jsonschema.validate(har, HAR_SCHEMA)
     kinds = [e["_sign8"]["kind"] for e in har["log"]["entries"]]
-    assert kinds.count("api") == 13 and kinds.count("webhook") == 1
+    assert kinds.count("api") == 14 and kinds.count("webhook") == 1
 
     s = env["secrets"]
     pdf_b64 = base64.b64encode(flow["pdf"]).decode()
@@ -245,7 +252,7 @@ def test_the_proxy_forwards_byte_for_byte_records_a_valid_har_and_keeps_no_secre
     assert s.codes, "the flow used a one-time code"
     leaked = [name for name, word in secret_words.items() if word in text or json.dumps(word)[1:-1] in text]
     assert leaked == []
-    assert text.count("<redacted>") >= 15  # 13 calls' keys, GetFile's second one, the password
+    assert text.count("<redacted>") >= 16  # 14 calls' keys, a GetFile's second one, the password
     assert "<redacted file: " in text and "sha256" in text
 
 
@@ -301,10 +308,12 @@ def test_the_mock_itself_upstream_shows_no_drift(stand_in, capsys):
     walk_flow(env)
     report = drift_report(str(env["har"]))
     assert findings(report) == set()
-    assert report["drifted"] is False and report["summary"] == {"exchanges": 13, "webhooks": 1, "findings": 0}
+    assert report["drifted"] is False and report["summary"] == {"exchanges": 14, "webhooks": 1, "findings": 0, "not_replayed": 1}
     assert {g["operation"] for g in report["operations"]} == {
         "AddWorkflow", "AddFile", "AddSigner", "AddSignature", "StartWorkflow", "GetWorkflow", "GetFile",
         "webhook workflowRefused"}
+    notes = [n["reason"] for g in report["operations"] for n in g["notes"]]
+    assert len(notes) == 1 and notes[0].startswith("not replayed: its file_id names an object")
     assert cli.main(["drift", str(env["har"])]) == 0
     assert "**0 findings** (the mock matches what was recorded)" in capsys.readouterr().out
 
@@ -346,7 +355,8 @@ def test_drift_reads_a_har_from_another_tool(stand_in, tmp_path):
     foreign = tmp_path / "foreign.har"
     foreign.write_text(json.dumps(har))
     report = drift_report(str(foreign))
-    assert report["summary"] == {"exchanges": 13, "webhooks": 0, "findings": len(KNOWN_API_FINDINGS)}
+    assert report["summary"] == {"exchanges": 14, "webhooks": 0, "findings": len(KNOWN_API_FINDINGS),
+                                 "not_replayed": 1}
     assert findings(report) == KNOWN_API_FINDINGS
 
 

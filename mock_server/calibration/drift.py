@@ -21,7 +21,7 @@ from .replay import TRANSPORT_HEADERS, Replay, json_or_none, kind_of, learn_ids
 REPORT_VERSION = 1
 # Finding kinds, in the order the report lists them (README.md documents each).
 KINDS = ("status", "undocumented_status", "schema", "missing_field", "extra_field", "type", "webhook_path",
-         "header_missing", "header_extra", "not_replayed")
+         "header_missing", "header_extra")
 
 
 def drift_report(har_path: str) -> dict:
@@ -38,14 +38,16 @@ def drift_report(har_path: str) -> dict:
             entry = entries[index]
             kind = kind_of(entry)
             if kind == "api" and not entry.get(EXTRA, {}).get("error"):
-                key, findings, summary = _api(entry, replay, spec)
+                key, findings, summary, note = _api(entry, replay, spec)
             elif kind == "webhook":
-                key, findings, summary = _webhook(entry, replay, spec)
+                key, findings, summary, note = _webhook(entry, replay, spec)
             else:
                 continue
             group = groups.setdefault(key, {"operation": key, "kind": kind, "exchanges": 0, "real": [], "mock": [],
-                                            "findings": []})
+                                            "findings": [], "notes": []})
             group["exchanges"] += 1
+            if note and note not in (n["reason"] for n in group["notes"]):
+                group["notes"].append({"reason": note, "entry": index})
             for side in ("real", "mock"):
                 if summary[side] not in group[side]:
                     group[side].append(summary[side])
@@ -62,7 +64,8 @@ def drift_report(har_path: str) -> dict:
                 "mock_version": __version__, "har": os.path.basename(har_path), "drifted": total > 0,
                 "summary": {"exchanges": sum(g["exchanges"] for g in operations if g["kind"] == "api"),
                             "webhooks": sum(g["exchanges"] for g in operations if g["kind"] == "webhook"),
-                            "findings": total},
+                            "findings": total,
+                            "not_replayed": sum(1 for g in operations for n in g["notes"])},
                 "operations": operations}
     finally:
         replay.close()
@@ -79,6 +82,11 @@ def _api(entry, replay: Replay, spec: Spec):
     findings = []
     if "json" in (content.get("mimeType") or "") or res["status"] >= 400:
         findings += spec.validate_response(req["method"], path, res["status"], content.get("mimeType") or "", body)
+    unseen = replay.unseen_object(entry)
+    if unseen:
+        note = (f"not replayed: its {unseen} names an object that no recorded call made (a signer's action on "
+                "SIGN8's pages did, which the proxy does not see); the answer was still checked against the document")
+        return operation, findings, {"real": res["status"], "mock": "not replayed"}, note
     answer = replay.call(entry)
     real_json, mock_json = json_or_none(text), answer.get_json(silent=True)
     if answer.status_code != res["status"]:
@@ -89,7 +97,7 @@ def _api(entry, replay: Replay, spec: Spec):
                        "response.body", findings)
         if answer.status_code < 400:
             learn_ids(real_json, mock_json, replay.ids)
-    return operation, findings, {"real": res["status"], "mock": answer.status_code}
+    return operation, findings, {"real": res["status"], "mock": answer.status_code}, None
 
 
 def _webhook(entry, replay: Replay, spec: Spec):
@@ -101,8 +109,7 @@ def _webhook(entry, replay: Replay, spec: Spec):
         {"kind": "schema", "where": "webhook.body", "real": "not a JSON object", "mock": "a WebhookEvent object"}]
     sent = replay.trigger(body) if isinstance(body, dict) else "its body is not JSON"
     if isinstance(sent, str):
-        findings.append({"kind": "not_replayed", "where": "webhook", "real": name, "mock": sent})
-        return key, findings, {"real": entry[EXTRA].get("webhook_path"), "mock": None}
+        return key, findings, {"real": entry[EXTRA].get("webhook_path"), "mock": "not replayed"}, f"not replayed: {sent}"
     mock_path = urlsplit(sent["url"] or "").path
     if replay.hook_base_path and mock_path.startswith(replay.hook_base_path):
         mock_path = mock_path[len(replay.hook_base_path):]  # the event's own path, after the registered URL
@@ -117,7 +124,7 @@ def _webhook(entry, replay: Replay, spec: Spec):
                  for n in sorted(mock_names - real_names)]
     compare_shapes(body, json.loads(sent["body"]), spec, {"$ref": "#/components/schemas/WebhookEvent"},
                    "webhook.body", findings)
-    return key, findings, {"real": real_path, "mock": mock_path}
+    return key, findings, {"real": real_path, "mock": mock_path}, None
 
 
 def to_markdown(report: dict) -> str:
@@ -132,6 +139,9 @@ def to_markdown(report: dict) -> str:
         lines += [f"## {g['operation']} ({g['exchanges']} recorded)", "",
                   f"- real service: {', '.join(map(str, g['real']))}",
                   f"- mock: {', '.join(map(str, g['mock']))}", ""]
+        lines += [f"- note (HAR entry {n['entry']}): {n['reason']}" for n in g["notes"]]
+        if g["notes"]:
+            lines.append("")
         if not g["findings"]:
             lines += ["No drift.", ""]
             continue

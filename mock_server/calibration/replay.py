@@ -64,6 +64,22 @@ def stand_in_file(marker: dict) -> bytes:
     return make_pdf(marker["pages"]) if marker["pages"] else b"\0" * marker["size"]
 
 
+def collect_ids(value, out: set) -> set:
+    """Every id (a string under a key ending in _id or _ids) in a recorded answer or webhook."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.endswith("_id") and isinstance(item, str):
+                out.add(item)
+            elif key.endswith("_ids") and isinstance(item, list):
+                out.update(i for i in item if isinstance(i, str))
+            else:
+                collect_ids(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            collect_ids(item, out)
+    return out
+
+
 def learn_ids(real, mock, ids: dict) -> None:
     """Map the ids in a recorded answer to the replay's, walking both answers side by side."""
     if isinstance(real, dict) and isinstance(mock, dict):
@@ -126,6 +142,12 @@ class Replay:
         self.services = self.app.extensions["sign8"]
         self.client = self.app.test_client()
         self.ids: dict[str, str] = {}
+        # Ids the real service handed out; one the replay never mapped was made by what it cannot see.
+        self.recorded_ids: set[str] = set()
+        for e in entries:
+            collect_ids(json_or_none(e["response"]["content"].get("text")), self.recorded_ids)
+            collect_ids(json_or_none((e["request"].get("postData") or {}).get("text")) if kind_of(e) == "webhook"
+                        else None, self.recorded_ids)
         self.org_key = {o.get("organization_id"): o["api_key"] for o in known}
         self.hook_base_path = urlsplit(hook_base).path.rstrip("/") if hook_base else ""
 
@@ -152,6 +174,21 @@ class Replay:
         if marker is not None:
             return base64.b64encode(stand_in_file(marker)).decode()
         return self._map(value)
+
+    def unseen_object(self, entry: dict) -> str | None:
+        """The field of a recorded call that names an object the replay never made, if any.
+
+        Such an object came from a signer's action on SIGN8's own pages (a signed file, an audit report), which
+        the proxy does not see; replaying the call could only answer 404, which would be no drift of the API."""
+        req = entry["request"]
+        fields = [(q["name"], q["value"]) for q in req.get("queryString", [])]
+        body = json_or_none((req.get("postData") or {}).get("text"))
+        if isinstance(body, dict):
+            fields += list(body.items())
+        for name, value in fields:
+            if isinstance(value, str) and value in self.recorded_ids and value not in self.ids:
+                return name
+        return None
 
     def call(self, entry: dict):
         """Replay one recorded call; return the mock's response."""
