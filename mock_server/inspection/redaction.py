@@ -1,4 +1,4 @@
-"""What counts as a secret, defined once: the request journal and the recording proxy both redact by these rules."""
+"""What counts as a secret, defined once: the request log and the recording proxy both redact by these rules."""
 from __future__ import annotations
 
 import hashlib
