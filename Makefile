@@ -16,7 +16,7 @@ BASE ?=
 IMAGE ?= localhost/sign8-mock:latest
 
 .PHONY: wheel-test run test unit postman postman-proxy node-tools verify-webhooks-deps lint-openapi browser-deps pdf-deps bench soak fuzz clean image image-test \
-	image-deps dist clients-test clients-deps testcontainers-test
+	image-deps dist clients-test clients-deps testcontainers-test axe-core a11y
 
 $(RUN_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,22 @@ $(VERIFY_DIR)/node_modules/.installed: $(VERIFY_DIR)/package.json $(VERIFY_DIR)/
 	touch $@
 
 verify-webhooks-deps: $(VERIFY_DIR)/node_modules/.installed
+
+# axe-core, pinned (tests/a11y/package.json and its lock), installed into the git-ignored .node/axe/.
+AXE_DIR := $(NODE_DIR)/axe
+$(AXE_DIR)/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	mkdir -p $(AXE_DIR)
+	cp tests/a11y/package.json tests/a11y/package-lock.json $(AXE_DIR)/
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+axe-core: $(AXE_DIR)/.installed
+
+# axe-core in Debian's Chromium on every page people see (tests/test_accessibility.py, marker a11y): 6 runs of
+# 46 page checks, ~2.5 min on this busy machine, so its own target (.ci/run calls it after make test). A missing
+# axe-core or Chromium fails here instead of skipping.
+a11y: $(STAMP) axe-core
+	SIGN8_AXE_REQUIRED=1 $(BIN)/pytest -q -s -m a11y tests/test_accessibility.py
 
 postman: $(STAMP) $(NODE_DIR)/.installed
 	$(BIN)/python fixtures/postman/run_newman.py --newman $(NODE_DIR)/node_modules/.bin/newman

@@ -33,7 +33,7 @@ def test_sign_one_refuse_another_and_see_it_on_the_dashboard(browser, scene):
     page = browser.new_page()
     try:
         page.goto(f"{server.url}/_mock/")
-        assert page.locator("h3", has_text="in_progress").locator(".badge").inner_text() == "2"
+        assert page.inner_text("#state-in_progress h3 .count") == "2"
 
         # Sign through the first workflow's link, clicked on the dashboard.
         page.click(f"#wf-{to_sign['workflow']['workflow_id']} a.signing-link")
@@ -60,11 +60,11 @@ def test_sign_one_refuse_another_and_see_it_on_the_dashboard(browser, scene):
         receiver.wait_for("workflowRefused", timeout=5)
         page.goto(f"{server.url}/_mock/")
         refused_wid = to_refuse["workflow"]["workflow_id"]
-        row = page.locator(f'tr.delivery[data-workflow="{refused_wid}"]')
-        assert row.locator(".delivery-status").inner_text() == "delivered"
+        row = page.locator(f'#deliveries tr[data-workflow="{refused_wid}"]')
+        assert row.locator(".pill").inner_text() == "delivered"
         assert "→ 200" in row.inner_text()
-        assert page.locator("h3", has_text="completed").locator(".badge").inner_text() == "1"
-        assert page.locator(f"#wf-{refused_wid}").locator(".badge").inner_text() == "refused"
+        assert page.inner_text("#state-completed h3 .count") == "1"
+        assert page.locator(f"#wf-{refused_wid} .signers .pill").inner_text() == "refused"
         page.screenshot(path=f"{SHOTS}/sign8-dashboard.png", full_page=True)
     finally:
         page.close()

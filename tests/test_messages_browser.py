@@ -58,7 +58,7 @@ def test_the_inbox_shows_each_recipient_and_renders_the_email(browser, inbox):
         assert mail.locator("a.button").inner_text() == "Prüfen und unterschreiben"
         assert mail.locator("a.button").get_attribute("href") == dora["signing_url"]
         assert "qualifizierten elektronischen Signatur" in mail.locator("body").inner_text()
-        assert "Bitte unterschreiben: Office lease 2027" in page.inner_text("#message h1")
+        assert "Bitte unterschreiben: Office lease 2027" in page.inner_text("#message-subject")
         page.screenshot(path=f"{SHOTS}/sign8-messages-inbox.png", full_page=True)
 
         page.click('#recipients a[data-to="+4915100000002"]')

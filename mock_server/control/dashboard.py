@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 
 from . import views
 
-blp = Blueprint("mock_dashboard", __name__, url_prefix="/_mock", template_folder="templates",
+blp = Blueprint("mock_dashboard", __name__, url_prefix="/_mock", template_folder="templates", static_folder="static",
+                static_url_path="/static",
                 description="The dashboard (HTML) and the small form endpoints its buttons post to; each redirects "
                             "back to /_mock/ with 303. With an API key they show and act on that organization only.")
 blp.before_request(views.control_auth)
@@ -15,6 +16,9 @@ blp.before_request(views.control_auth)
 PER_STATUS = 50
 DELIVERIES = 50
 REQUESTS = 30
+PRESETS = ((3600, "+1 hour"), (86400, "+1 day"), (7 * 86400, "+7 days"), (30 * 86400, "+30 days"))
+STATUS_WORDS = {"draft": "Draft", "in_progress": "In progress", "completed": "Completed", "refused": "Refused",
+                "expired": "Expired", "cancelled": "Cancelled"}
 
 
 class AdvanceForm(Schema):
@@ -66,7 +70,9 @@ def page():
             for o in sorted(view["organizations"], key=lambda o: (not o.get("known"), o["name"]))]
     html = render_template("dashboard.html", orgs=orgs, workflows=view["workflows"], deliveries=view["deliveries"],
                            requests=view["requests"], now=view["now"], offset=view["offset"],
-                           retention=view["retention"])
+                           retention=view["retention"], presets=PRESETS, scoped=views.caller_org() is not None,
+                           status_words={s: STATUS_WORDS.get(s, s) for s in view["workflows"]},
+                           org_names={o["organization_id"]: o["name"] for o in orgs})
     return make_response(html, 200, {"Content-Type": "text/html; charset=utf-8"})
 
 

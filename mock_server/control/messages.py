@@ -64,6 +64,8 @@ class MessageSchema(ResponseSchema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     to = fields.String(required=True)
     to_name = fields.String(allow_none=True)
+    from_name = fields.String(metadata={"description": "The From name: the workflow's interface (brand) name, else the "
+                                                    "organization's name."})
     subject = fields.String(required=True)
     text = fields.String(required=True)
     html = fields.String(allow_none=True, metadata={"description": "E-mails only."})
@@ -143,6 +145,7 @@ def inbox():
     workflows = views.services().workflow_names({m["workflow_id"] for m in thread})
     html = render_template("messages.html", recipients=list(recipients.values()), thread=thread, selected=selected,
                            wanted_to=wanted_to, total=len(rows), workflows=workflows, when=_when,
+                           sender=(selected or {}).get("from_name") or "SIGN8",
                            relay=views.services().smtp_relay())
     return make_response(html, 200, {"Content-Type": "text/html; charset=utf-8"})
 

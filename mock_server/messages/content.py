@@ -7,6 +7,7 @@ cancellation; on completion every signer hears of it (see README, "Captured mess
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from html import escape
 
@@ -129,6 +130,18 @@ def person_name(signer: dict) -> str:
     return " ".join(p for p in (signer.get("first_name"), signer.get("last_name")) if p)
 
 
+# Organizations provisioned before they had readable names were called "Provisioned <8 hex digits>".
+_PLACEHOLDER_NAME = re.compile(r"^Provisioned [0-9a-f]{8}$")
+
+
+def sender_name(brand: str | None, organization: str | None) -> str:
+    """The interface's brand name, else the organization's name; never an old placeholder name (then SIGN8)."""
+    for name in (brand, organization):
+        if name and name.strip() and not _PLACEHOLDER_NAME.match(name.strip()):
+            return name.strip()
+    return "SIGN8"
+
+
 def _is_seal(signer: dict) -> bool:
     return (signer.get("signature_type") or "").endswith("_seal")
 
@@ -137,7 +150,7 @@ class Built(dict):
     """subject, text, html (None for SMS), links [{rel, url, label}]."""
 
 
-def build(kind: str, lang: str, *, sender: str, workflow: dict, signer: dict, color: str,
+def build(kind: str, lang: str, *, sender: str, workflow: dict, signer: dict, colors: dict,
           signing_url: str | None = None, workflow_url: str | None = None, code: str | None = None,
           minutes: int = 5, attachments: list | None = None) -> Built:
     """Words of one message of this kind, in lang."""
@@ -191,43 +204,48 @@ def build(kind: str, lang: str, *, sender: str, workflow: dict, signer: dict, co
         text_parts.append(f"{w['completed_link']}\n{workflow_url}")
     text_parts.append("-- \n" + w["footer"].format(**fmt) + "\n" + w["mock_note"])
     text = "\n\n".join(text_parts) + "\n"
-    html = _html(lang, subject, greeting, paragraphs, description, w, button, color, fmt,
+    html = _html(lang, subject, greeting, paragraphs, description, w, button, colors, fmt,
                  completed_link=(w["completed_link"], workflow_url) if kind == "completed" else None)
     return Built(subject=subject, text=text, html=html, links=links)
 
 
-def _html(lang, subject, greeting, paragraphs, description, w, button, color, fmt, completed_link=None) -> str:
+FONTS = ("system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans Arabic','Noto Sans Hebrew',"
+         "'Noto Sans CJK SC','Helvetica Neue',Arial,sans-serif")
+
+
+def _html(lang, subject, greeting, paragraphs, description, w, button, colors, fmt, completed_link=None) -> str:
+    """The e-mail's HTML: the brand's colours from signing/colors.py (4.5:1 on and beside it), user text dir=auto."""
     e = escape
-    body = [f'<p style="margin:0 0 16px">{e(greeting)}</p>']
-    body += [f'<p style="margin:0 0 16px">{e(p)}</p>' for p in paragraphs]
+    surface, on, ink = e(colors["surface"]), e(colors["on_primary"]), e(colors["ink"])
+    body = [f'<p style="margin:0 0 16px" dir="auto">{e(greeting)}</p>']
+    body += [f'<p style="margin:0 0 16px" dir="auto">{e(p)}</p>' for p in paragraphs]
     if description:
-        body.append(f'<blockquote style="margin:0 0 16px;padding:10px 14px;border-left:4px solid {e(color)};'
+        body.append(f'<blockquote style="margin:0 0 16px;padding:10px 14px;border-left:4px solid {e(colors["primary"])};'
                     f'background:#f6f7f7;color:#374151"><strong>{e(w["description"])}</strong><br>'
-                    f'{e(description)}</blockquote>')
+                    f'<span dir="auto">{e(description)}</span></blockquote>')
     if button:
         label, url = button
         body.append(
             f'<p style="margin:24px 0"><a href="{e(url)}" class="button" style="display:inline-block;'
-            f'background:{e(color)};color:#ffffff;text-decoration:none;font-weight:600;padding:12px 24px;'
+            f'background:{surface};color:{on};text-decoration:none;font-weight:600;padding:12px 24px;'
             f'border-radius:6px">{e(label)}</a></p>'
-            f'<p style="margin:0 0 16px;font-size:13px;color:#6b7280">{e(w["alt_link"])}<br>'
-            f'<a href="{e(url)}" style="color:{e(color)};word-break:break-all">{e(url)}</a></p>')
+            f'<p style="margin:0 0 16px;font-size:13px;color:#4b5563">{e(w["alt_link"])}<br>'
+            f'<a href="{e(url)}" style="color:{ink};word-break:break-all">{e(url)}</a></p>')
     if completed_link:
         label, url = completed_link
-        body.append(f'<p style="margin:0 0 16px;font-size:13px;color:#6b7280">{e(label)}<br>'
-                    f'<a href="{e(url)}" style="color:{e(color)};word-break:break-all">{e(url)}</a></p>')
+        body.append(f'<p style="margin:0 0 16px;font-size:13px;color:#4b5563">{e(label)}<br>'
+                    f'<a href="{e(url)}" style="color:{ink};word-break:break-all">{e(url)}</a></p>')
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{e(subject)}</title></head>'
-        f'<body style="margin:0;padding:0;background:#f3f4f6;font-family:system-ui,-apple-system,\'Segoe UI\','
-        f'Roboto,Helvetica,Arial,sans-serif;color:#1f2937">'
+        f'<body style="margin:0;padding:0;background:#f3f4f6;font-family:{FONTS};color:#1f2937">'
         f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6;'
         f'padding:24px 12px"><tr><td align="center">'
         f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;'
         f'background:#ffffff;border-radius:10px;overflow:hidden;box-shadow:0 1px 3px rgba(0,0,0,.08)">'
-        f'<tr><td style="background:{e(color)};padding:18px 28px;color:#ffffff;font-size:20px;font-weight:700;'
-        f'letter-spacing:.5px">SIGN8</td></tr>'
-        f'<tr><td style="padding:28px;font-size:15px;line-height:1.55">{"".join(body)}</td></tr>'
-        f'<tr><td style="padding:16px 28px;border-top:1px solid #e5e7eb;font-size:12px;color:#6b7280">'
+        f'<tr><td style="background:{surface};padding:18px 28px;color:{on};font-size:20px;font-weight:700;'
+        f'letter-spacing:.5px" dir="auto">{e(fmt["sender"])}</td></tr>'
+        f'<tr><td style="padding:28px;font-size:15px;line-height:1.55;text-align:start">{"".join(body)}</td></tr>'
+        f'<tr><td style="padding:16px 28px;border-top:1px solid #e5e7eb;font-size:12px;color:#4b5563">'
         f'{e(w["footer"].format(**fmt))}<br>{e(w["mock_note"])}</td></tr>'
         f'</table></td></tr></table></body></html>')

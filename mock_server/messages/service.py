@@ -8,6 +8,7 @@ from functools import partial
 from ..domain import defaults
 from ..domain.clock import iso, parse_iso
 from . import content
+from ..signing.colors import palette
 from .relay import SmtpRelay
 
 KINDS = ("invitation", "reminder", "tan", "cancelled", "completed")
@@ -65,8 +66,9 @@ class Messages:
         signing_url = context.get("signing_url") or f"{self.base_url}/sign/{signer['token']}"
         workflow_url = f"{self.base_url}/api/workflow/GetWorkflow?workflow_id={wid}"
         attachments = [_attachment(a) for a in context.get("attachments") or []]
-        built = content.build(kind, lang, sender=self._sender(org_id), workflow=workflow, signer=signer,
-                              color=self._color(workflow), signing_url=signing_url, workflow_url=workflow_url,
+        sender = self._sender(workflow)
+        built = content.build(kind, lang, sender=sender, workflow=workflow, signer=signer,
+                              colors=self._colors(workflow), signing_url=signing_url, workflow_url=workflow_url,
                               code=context.get("code"), minutes=_minutes(context, now_dt),
                               attachments=attachments)
         message = {
@@ -75,6 +77,7 @@ class Messages:
             "channel": channel,
             "to": (signer.get("phone") if channel == "sms" else signer.get("email")) or "",
             "to_name": content.person_name(signer) or None,
+            "from_name": sender,
             "subject": built["subject"],
             "text": built["text"],
             "html": built["html"] if channel == "email" else None,
@@ -107,13 +110,12 @@ class Messages:
         merged = list(message.get("attachments") or [])
         known = {a.get("file_id") for a in merged}
         merged += [_attachment(a) for a in attachments if a.get("file_id") not in known]
-        org_id = workflow["organization_id"]
         built = content.build(message["kind"], message.get("language") or content.language_of(signer),
-                              sender=self._sender(org_id), workflow=workflow, signer=signer,
-                              color=self._color(workflow), signing_url=f"{self.base_url}/sign/{signer.get('token')}",
+                              sender=self._sender(workflow), workflow=workflow, signer=signer,
+                              colors=self._colors(workflow), signing_url=f"{self.base_url}/sign/{signer.get('token')}",
                               workflow_url=f"{self.base_url}/api/workflow/GetWorkflow?workflow_id={workflow['workflow_id']}",
                               attachments=merged)
-        updated = {**message, "subject": built["subject"], "text": built["text"],
+        updated = {**message, "from_name": self._sender(workflow), "subject": built["subject"], "text": built["text"],
                    "html": built["html"] if message["channel"] == "email" else None,
                    "links": [link for link in built["links"] if link.get("url")], "attachments": merged}
         relay = message.get("relay") or {}
@@ -123,13 +125,16 @@ class Messages:
         tx.put("messages", updated)
         return updated
 
-    def _sender(self, org_id: str) -> str:
-        org = self.store.get("organizations", org_id)
-        return (org or {}).get("name") or "SIGN8"
+    def _interface(self, workflow: dict) -> dict:
+        return (self.store.get("interfaces", workflow["interface_id"]) if workflow.get("interface_id") else None) or {}
 
-    def _color(self, workflow: dict) -> str:
-        iface = self.store.get("interfaces", workflow["interface_id"]) if workflow.get("interface_id") else None
-        return (iface or {}).get("primary_color") or defaults.DEFAULT_PRIMARY_COLOR
+    def _sender(self, workflow: dict) -> str:
+        """Who the message is from: the workflow's interface (its brand name), else its organization's name."""
+        org = self.store.get("organizations", workflow["organization_id"]) or {}
+        return content.sender_name(self._interface(workflow).get("name"), org.get("name"))
+
+    def _colors(self, workflow: dict) -> dict:
+        return palette(self._interface(workflow).get("primary_color") or defaults.DEFAULT_PRIMARY_COLOR)
 
     # -- reading (control API) ----------------------------------------------------------------
     def query(self, organization_id: str | None = None, **filters) -> list[dict]:
