@@ -341,8 +341,9 @@ def start_workflow(client: Client, pdf: bytes, webhook_url: str | None = None, e
     wid = wf["workflow_id"]
     f = client.api("AddFile", {"workflow_id": wid, "file_name": "lease.pdf", "content_type": "application/pdf",
                                "data": base64.b64encode(pdf).decode()})
+    # A last name in four scripts and an emoji: the report must embed the image's fonts for each.
     signer = client.api("AddSigner", {"workflow_id": wid, "email": email, "first_name": "Ann",
-                                      "phone": "+4915112345678"})
+                                      "last_name": "Żółć 李小龙 محمد כהן 🙂", "phone": "+4915112345678"})
     client.api("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": signer["signer_id"],
                                 "page": 1, "x": 72, "y": 600, "width": 180, "height": 50})
     started = client.api("StartWorkflow", {"workflow_id": wid})
@@ -366,8 +367,25 @@ def walk_flow(client: Client, receiver: Receiver, pdf: bytes) -> dict:
     check(hook["headers"].get("organisation_id") == org_id, f"webhook organisation_id header: {hook['headers']}")
     check(hook["body"]["workflow_id"] == wid and hook["body"].get("reason") == "Wrong rent", f"webhook body {hook['body']}")
     check(client.api("GetWorkflow", workflow_id=wid)["status"] == "refused", "GetWorkflow is not refused")
+    check_report_fonts(client, wid)
     return {"workflow_id": wid, "file_id": f["file_id"], "sha256": hashlib.sha256(pdf).hexdigest(),
             "webhook_ms": (hook["at"] - refused_at) * 1000}
+
+
+REPORT_FONTS = (b"NotoSans", b"NotoSansArabic", b"NotoSansHebrew", b"DroidSansFallback")  # no emoji font: U+FFFD
+
+
+def check_report_fonts(client: Client, wid: str) -> None:
+    """The audit report of the refused workflow embeds a font of the image for each script of the signer's name."""
+    deadline = time.monotonic() + 60
+    while not (report_id := client.api("GetWorkflow", workflow_id=wid).get("audit_report_file_id")):
+        check(time.monotonic() < deadline, "no audit report within 60 s")
+        time.sleep(0.2)
+    status, data = client.call("GET", f"/api/workflow/GetFile?file_id={report_id}",
+                               headers={"Authorization": f"Bearer {ORG_A[0]}"}, raw=True)
+    check(status == 200 and data.startswith(b"%PDF-"), f"GetFile of the report answered {status}")
+    missing = [name.decode() for name in REPORT_FONTS if b"+" + name not in data]
+    check(not missing, f"the audit report embeds no {', '.join(missing)}: fonts missing from the image")
 
 
 def read_back(client: Client, flow: dict) -> None:
