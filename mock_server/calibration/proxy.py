@@ -132,7 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers:
             if name.lower() not in HOP_BY_HOP:
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
+        # A HEAD answer has no body but tells the body's length: pass the upstream's on.
+        length = next((v for n, v in headers if n.lower() == "content-length"), None) if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
