@@ -21,7 +21,7 @@ from .messages import Messages, to_eml
 from .rendering import PageRenderer
 from .retention import Retention
 from .snapshot import SnapshotError, export_state, import_state
-from .storage import TABLES, Store, open_store, seams
+from .storage import ORGANIZATION_TABLES, TABLES, Store, open_store, seams
 from .storage.repair import repair_store
 from .webhooks.after_response import AfterResponse
 from .webhooks.dispatcher import Dispatcher
@@ -30,8 +30,6 @@ from .domain.expiry_timer import ExpiryTimer
 
 log = logging.getLogger("sign8_mock")
 
-ORG_SCOPED_TABLES = ("workflows", "files", "signers", "signatures", "annotations", "interfaces", "deliveries",
-                     "messages", "document_jobs")
 IDLE_POLL_SECONDS = 0.01
 
 
@@ -281,7 +279,7 @@ class Services:
         """Forget every record, clock, logged request, fault rule and webhook fault (of one organization, or all)."""
         removed = {}
         with self.store.transaction() as tx:
-            for table in ORG_SCOPED_TABLES:
+            for table in ORGANIZATION_TABLES:
                 key = self.store.key_field(table)
                 gone = [r for r in self.store.all(table)
                         if organization_id is None or r.get("organization_id") == organization_id]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 
 from ..domain import defaults
+from ..domain.events import WORKFLOW_REFUSED
 
 # Fixed ids: an example that names an object answers 404 on a fresh mock (never 422).
 EXAMPLE_IDS = {
@@ -79,7 +80,7 @@ FIELD_EXAMPLES = {
     "cleared": 1, "duration_ms": 4.2, "status_code": 204,
     "ip": "127.0.0.1", "user_agent": "Mozilla/5.0",
     "actor": "api", "type": "workflow_created",
-    "url": "http://127.0.0.1:9000/sign8-hooks/api/workflow/workflowRefused",
+    "url": "http://127.0.0.1:9000/sign8-hooks" + WORKFLOW_REFUSED.path,
     "body_size": 31, "body_truncated": False, "id": 1,
     "storage": "memory", "workflows": 1,
 }

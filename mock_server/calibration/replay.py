@@ -8,6 +8,7 @@ import os
 import tempfile
 from urllib.parse import urlsplit
 
+from ..domain.events import WORKFLOW_EXPIRED, WORKFLOW_REFUSED
 from ..inspection.redaction import REDACTED, SECRET_BODY_FIELDS, parse_file_marker
 from .har import EXTRA
 from .proxy import API_PREFIX
@@ -239,11 +240,11 @@ class Replay:
             return "its workflow_id was never answered by a recorded call"
         key = self.org_key.get(event.get("organization_id")) or next(iter(self.org_key.values()), None)
         auth = {"Authorization": f"Bearer {key}"} if key else {}
-        if name == "workflowRefused":
+        if name == WORKFLOW_REFUSED.name:
             body = {k: v for k, v in {"signer_id": self.ids.get(event.get("signer_id")),
                                       "reason": event.get("reason")}.items() if v is not None}
             resp = self.client.post(f"/_mock/workflows/{workflow}/refuse", json=body, headers=auth)
-        elif name == "workflowExpired":
+        elif name == WORKFLOW_EXPIRED.name:
             resp = self.client.post(f"/_mock/workflows/{workflow}/expire", headers=auth)
         else:
             return f"the mock has no event named {name!r}"

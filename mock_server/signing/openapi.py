@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..api.examples import EXAMPLE_IDS, FIELD_EXAMPLES, REQUEST_EXAMPLES
 from ..domain import defaults
+from ..domain.events import WORKFLOW_REFUSED
 from ..domain.passwords import MAX_PASSWORD_LENGTH
 from ..domain.text import CONTROL_FREE_PATTERN
 
@@ -110,7 +111,7 @@ def signing_paths() -> dict:
         "/sign/{token}/refuse": {"parameters": [TOKEN_PARAM], "post": {
             "operationId": "RefuseAsSigner", "tags": ["signing"], "security": [],
             "summary": "Refuse as the link's signer",
-            "description": "Closes the workflow as refused and sends workflowRefused with the reason.",
+            "description": f"Closes the workflow as refused and sends {WORKFLOW_REFUSED.name} with the reason.",
             "requestBody": {"required": False, "content": form_or_json_reason},
             "responses": {**after_action, "422": {
                 "description": "reason is not a string of at most 2000 characters.",
@@ -132,7 +133,7 @@ SIGNING_SCHEMAS = {
     "RefusalArgs": {"type": "object", "properties": {"reason": {
         "type": "string", "maxLength": 2000, "nullable": True, "example": FIELD_EXAMPLES["reason"],
         "pattern": CONTROL_FREE_PATTERN,
-        "description": "Why the signer refuses (sent in workflowRefused). No control characters (CR, LF, NUL...; "
+        "description": f"Why the signer refuses (sent in {WORKFLOW_REFUSED.name}). No control characters (CR, LF, NUL...; "
                        "tab is fine): 422. The signing page's form turns the line breaks of its text box into "
                        "spaces."}}},
 }

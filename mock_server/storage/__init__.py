@@ -17,10 +17,14 @@ TABLES = (
     TableSpec("document_jobs", "job_id", ["status", "workflow_id"]),
 )
 
+# The tables whose every record belongs to one organization (its organization_id): what a reset of one
+# organization removes. The rest are the organizations themselves and the clocks (keyed by scope).
+ORGANIZATION_TABLES = tuple(t.name for t in TABLES if t.name not in ("organizations", "clocks"))
+
 
 def open_store(path: str, compact_after: int = 20000, **options) -> Store:
     """Open the store at path (or ':memory:') with every table of the mock."""
     return Store(path, TABLES, compact_after=compact_after, **options)
 
 
-__all__ = ["Store", "TableSpec", "TABLES", "open_store", "StorageFull", "StoreCorrupt", "StoreError", "StoreInUse"]
+__all__ = ["Store", "TableSpec", "TABLES", "ORGANIZATION_TABLES", "open_store", "StorageFull", "StoreCorrupt", "StoreError", "StoreInUse"]
