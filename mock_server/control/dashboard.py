@@ -5,6 +5,7 @@ from flask import make_response, redirect, render_template, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ..domain.events import BY_NAME
 from . import views
 
 blp = Blueprint("mock_dashboard", __name__, url_prefix="/_mock", template_folder="templates", static_folder="static",
@@ -72,7 +73,7 @@ def page():
                            requests=view["requests"], now=view["now"], offset=view["offset"],
                            retention=view["retention"], presets=PRESETS, scoped=views.caller_org() is not None,
                            status_words={s: STATUS_WORDS.get(s, s) for s in view["workflows"]},
-                           org_names={o["organization_id"]: o["name"] for o in orgs})
+                           org_names={o["organization_id"]: o["name"] for o in orgs}, events=BY_NAME)
     return make_response(html, 200, {"Content-Type": "text/html; charset=utf-8"})
 
 
