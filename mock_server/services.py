@@ -592,8 +592,7 @@ class Services:
 
     def sign(self, token: str, password=None, code=None, on_page: bool = False, ip=None, user_agent=None) -> dict:
         """Sign: on the page after every step and with the code; as JSON with the password when one is set."""
-        self.journey.check_before_signing(token, password, code, on_page, ip, user_agent)
-        return self.lifecycle.sign(token, ip, user_agent)
+        return self.journey.sign(token, password, code, on_page, ip, user_agent)
 
     def refuse(self, token: str, reason: str | None = None, ip=None, user_agent=None) -> dict:
         """Reject the signing process (at any step; no password needed)."""

@@ -162,9 +162,8 @@ class Journey:
             raise ValidationFailed(f"password must be a string of at most {MAX_PASSWORD_LENGTH} characters.",
                                    fields={"password": ["Invalid password."]})
 
-    def check_before_signing(self, token: str, password=None, code=None, on_page: bool = False,
-                             ip=None, user_agent=None) -> None:
-        """Raise unless the signer may sign now; wrong passwords and codes are recorded before raising.
+    def sign(self, token: str, password=None, code=None, on_page: bool = False, ip=None, user_agent=None) -> dict:
+        """Sign, in one transaction, if the signer may sign now; wrong passwords and codes are recorded, then raised.
 
         JSON (on_page=False): the link may act, and the workflow password is given when one is set;
         a code is checked only when one is given. On the page: every step is done and the code is right.
@@ -173,6 +172,7 @@ class Journey:
         error = None
         audit = None
         changed = False
+        result = None
         with self.store.transaction() as tx:
             signer, wf, files = self.load(token)
             self.lifecycle.check_can_act(signer, wf)
@@ -203,6 +203,9 @@ class Journey:
                 changed = True
             if changed:
                 tx.put("signers", signer)
+            if error is None:
+                result = self.lifecycle.sign_in(tx, wf, signer, ip, user_agent)
         if error is not None:
             raise error
+        return result
 

@@ -48,29 +48,27 @@ class Lifecycle:
         if not self.turn_of(signer, wf):
             raise NotYourTurn("Other signers must sign before you; please wait for your turn.")
 
-    def sign(self, token: str, ip: str | None = None, user_agent: str | None = None) -> dict:
-        with self.store.transaction() as tx:
-            signer = self.signer_by_token(token)
-            wf = self.store.get("workflows", signer["workflow_id"])
-            self.check_can_act(signer, wf)
-            org = wf["organization_id"]
-            now = iso(self.clock.now(org))
-            signer = {**signer, "status": "signed", "signed_at": now,
-                      "audit": signer["audit"] + [{"action": "signed", "at": now, "ip": ip, "user_agent": user_agent}]}
-            tx.put("signers", signer)
-            events = [event("signer_signed", now, f"signer:{signer['signer_id']}")]
-            siblings = self.store.by("signers", "workflow_id", wf["workflow_id"])
-            status = wf["status"]
-            if all(s["status"] == "signed" for s in siblings):
-                status = "completed"
-                events.append(event("completed", now, "system"))
-            wf = {**wf, "status": status, "updated_at": now, "events": wf["events"] + events}
-            if status == "completed":
-                wf["completed_at"] = now
-            tx.put("workflows", wf)
-            if status == "completed":
-                self.effects.documents_due(tx, wf)
-            self._notify_after_signature(tx, wf, signer)
+    def sign_in(self, tx, wf: dict, signer: dict, ip: str | None = None, user_agent: str | None = None) -> dict:
+        """Record the signer's signature (the last one completes the workflow) in the caller's transaction,
+        which has checked that the signer may act (domain/journey.py Journey.sign)."""
+        org = wf["organization_id"]
+        now = iso(self.clock.now(org))
+        signer = {**signer, "status": "signed", "signed_at": now,
+                  "audit": signer["audit"] + [{"action": "signed", "at": now, "ip": ip, "user_agent": user_agent}]}
+        tx.put("signers", signer)
+        events = [event("signer_signed", now, f"signer:{signer['signer_id']}")]
+        siblings = self.store.by("signers", "workflow_id", wf["workflow_id"])
+        status = wf["status"]
+        if all(s["status"] == "signed" for s in siblings):
+            status = "completed"
+            events.append(event("completed", now, "system"))
+        wf = {**wf, "status": status, "updated_at": now, "events": wf["events"] + events}
+        if status == "completed":
+            wf["completed_at"] = now
+        tx.put("workflows", wf)
+        if status == "completed":
+            self.effects.documents_due(tx, wf)
+        self._notify_after_signature(tx, wf, signer)
         return {"workflow": wf, "signer": signer}
 
     def _notify_after_signature(self, tx, wf: dict, signed: dict) -> None:
