@@ -172,6 +172,16 @@ class ContractLog:
             self._pending.append(mismatch)
             return mismatch
 
+    def kinds(self) -> list[tuple[str, int, str | None]]:
+        """The mismatches grouped by what went wrong (ids and signing tokens left out): (kind, count, first test)."""
+        groups: dict[str, list] = {}
+        with self._lock:
+            for m in self.mismatches:
+                kind = re.sub(r"/sign/[A-Za-z0-9_-]{20,}", "/sign/{token}", str(m))
+                kind = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", kind)[:300]
+                groups.setdefault(kind, [0, m.test])[0] += 1
+        return sorted(((k, n, t) for k, (n, t) in groups.items()), key=lambda g: -g[1])
+
     def take(self) -> list[Mismatch]:
         """The mismatches recorded since the last take()."""
         with self._lock:
@@ -190,7 +200,9 @@ def watch(log: ContractLog):
         try:
             contract = log.contract(api.document_variant(), api.document)
             # A file sent straight from disk (static assets) is not read here: that would consume it.
-            body = b"" if response.direct_passthrough else response.get_data()
+            # ... nor the body of a 204 or 304, which werkzeug leaves off the wire.
+            sent = not response.direct_passthrough and response.status_code not in (204, 304)
+            body = response.get_data() if sent else b""
             log.record(contract, request.method, request.path, request.args.to_dict(), response.status_code,
                        response.content_type or "", body, dict(response.headers))
         except Exception as exc:  # the check must never change the answer; a broken check is a mismatch

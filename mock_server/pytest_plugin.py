@@ -397,8 +397,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     terminalreporter.write_line(f"sign8-mock contract: {log.checked} responses validated against the served "
                                 f"/openapi.json, {len(log.mismatches)} mismatches")
-    for mismatch in log.mismatches[:50]:
-        terminalreporter.write_line(f"  {mismatch.test}: {mismatch}")
+    for (kind, count, first) in log.kinds()[:50]:
+        terminalreporter.write_line(f"  {count} x {kind} (first in {first})")
 
 
 @pytest.fixture

@@ -95,6 +95,7 @@ SCHEMA_FIELD_EXAMPLES = {
     ("JournalEntrySchema", "status"): 201, ("JournalEntrySchema", "body"): "{\"name\": \"Employment contract\"}",
     ("HealthSchema", "status"): "ok", ("ResetSchema", "reset"): "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
     ("ClockSetArgs", "now"): "2030-01-01T00:00:00Z", ("ErrorBodySchema", "code"): "workflow_not_found",
+    ("EventSchema", "type"): "created",
     ("SnapshotSchema", "format"): "sign8-mock-snapshot/1",
     ("FileSchema", "sha256"): FIELD_EXAMPLES["sha256"],
     ("AddWorkflowArgs", "interface_id"): None,

@@ -131,6 +131,11 @@ def finish(doc: dict, *, server_url: str, admin_token: bool) -> dict:
                         schema = resolve(media.get("schema", {}), doc)
                         media["example"] = {name: example_of(prop, doc) for name, prop in
                                             schema.get("properties", {}).items() if name in schema.get("required", [])}
+            for param in [*op.get("parameters", []), *item.get("parameters", [])]:
+                if param.get("in") == "path" and param["name"].endswith("_id") and "$ref" not in param:
+                    # The server's ids are UUIDs: one format for an id wherever it appears (a path with
+                    # anything else answers 404, as for an id that does not exist).
+                    param.setdefault("schema", {}).setdefault("format", "uuid")
             for param in op.get("parameters", []):
                 if "example" not in param and "example" not in param.get("schema", {}):
                     example = SCHEMA_FIELD_EXAMPLES.get((op_id, param["name"]), FIELD_EXAMPLES.get(param["name"]))

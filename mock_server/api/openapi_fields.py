@@ -28,6 +28,10 @@ def field_attributes(self, field, **kwargs) -> dict:
     name = field.name
     if schema_name == "AddFileJsonArgs" and name == "data":
         extra["format"] = "byte"
+    if name.endswith("_id") and type(field) is fields.String and not schema_name.endswith(("Args", "Form")):
+        # Ids the server makes are UUIDs; requests already say so (fields.UUID): one format on both sides,
+        # so that a generated client can pass an answer's id straight into the next request.
+        extra["format"] = "uuid"
     if "example" not in ret and "example" not in field.metadata:
         if (schema_name, name) in SCHEMA_FIELD_EXAMPLES:
             extra["example"] = SCHEMA_FIELD_EXAMPLES[(schema_name, name)]

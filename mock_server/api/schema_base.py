@@ -59,6 +59,13 @@ class StrictFloat(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class UuidString(fields.UUID):
+    """A UUID that stays a str once loaded (documented as format uuid, like every id the server makes)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
+
+
 class BaseSchema(Schema):
     """A schema that deep-copies as itself."""
 

@@ -338,10 +338,16 @@ class ErrorBodySchema(BaseSchema):
     code = fields.String(required=True, metadata={"description": "Machine-readable error code."})
     message = fields.String(required=True)
     fields_ = fields.Dict(data_key="fields", metadata={"description": "Per-field messages (validation errors)."})
-    missing = fields.List(fields.String())
+    missing = fields.List(fields.String(), metadata={"description": "step_not_ready: the earlier steps not done yet.",
+                                                    "example": ["terms"]})
     workflow_status = fields.String()
     operations = fields.List(fields.String(), metadata={"description": "unknown_operation: the operations there are."})
-    rule_id = fields.String(metadata={"description": "injected_fault: the fault rule that answered."})
+    rule_id = fields.String(metadata={"description": "injected_fault: the fault rule that answered.", "format": "uuid"})
+    tries_left = fields.Integer(metadata={"description": "wrong_code: how many more tries the one-time code has.",
+                                          "example": 4})
+    unopened = fields.List(fields.String(), metadata={
+        "description": "step_not_ready on the documents step: the documents not opened yet (file names).",
+        "example": ["contract.pdf"]})
 
 
 class ErrorSchema(BaseSchema):

@@ -62,7 +62,7 @@ def _target_org(form) -> str | None:
 
 
 @blp.route("/", methods=["GET"])
-@blp.response(200, description="The dashboard page.", content_type="text/html")
+@blp.response(200, {"type": "string"}, description="The dashboard page.", content_type="text/html")
 @views.errors()
 def page():
     """Show organizations, workflows by status with signing links, webhook deliveries and recent requests."""

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from ..api.errors import error_responses
-from ..api.schema_base import BaseSchema, ResponseSchema
+from ..api.schema_base import BaseSchema, ResponseSchema, UuidString
 from ..domain.errors import NotFound
 from ..messages import CHANNELS, KINDS, NotAnEmail
 from ..messages.content import date_words
@@ -29,8 +29,8 @@ def errors(*codes):
 
 # -- schemas ------------------------------------------------------------------------------------
 class MessageListArgs(BaseSchema):
-    workflow_id = fields.String(validate=validate.Length(max=64))
-    signer_id = fields.String(validate=validate.Length(max=64))
+    workflow_id = UuidString()
+    signer_id = UuidString()
     to = fields.String(validate=validate.Length(max=320), metadata={"description": "E-mail address or phone."})
     kind = fields.String(validate=validate.OneOf(KINDS))
     channel = fields.String(validate=validate.OneOf(CHANNELS))
@@ -117,7 +117,7 @@ def messages_clear():
 
 
 @blp.route("/messages/inbox", methods=["GET"])
-@blp.response(200, description="The inbox page.", content_type="text/html")
+@blp.response(200, {"type": "string"}, description="The inbox page.", content_type="text/html")
 @errors()
 def inbox():
     """An inbox per recipient: the rendered e-mails and SMS each person received (?to=, ?message_id=)."""
@@ -151,7 +151,8 @@ def inbox():
 
 
 @blp.route("/messages/<message_id>.eml", methods=["GET"])
-@blp.response(200, description="The e-mail as an RFC 5322 message (message/rfc822).", content_type="message/rfc822")
+@blp.response(200, {"type": "string", "format": "binary"}, description="The e-mail as an RFC 5322 message (message/rfc822).",
+              content_type="message/rfc822")
 @errors(404)
 def message_eml(message_id):
     """Download a captured e-mail as a .eml file (attachments included); an SMS answers 404 (no e-mail form)."""

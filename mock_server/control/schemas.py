@@ -1,7 +1,7 @@
 """Schemas of the /_mock control API."""
 from marshmallow import fields, validate
 
-from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat, StrictInteger
+from ..api.schema_base import BaseSchema, ResponseSchema, StrictBoolean, StrictFloat, StrictInteger, UuidString
 from ..api.schemas import Timestamp, no_control_chars
 from ..domain.events import EVENT_NAMES
 
@@ -95,7 +95,7 @@ class RequestListArgs(BaseSchema):
     method = fields.String(validate=validate.Length(max=16))
     status = fields.Integer(validate=validate.Range(min=100, max=599))
     since = Timestamp(metadata={"description": "Only requests received at or after this moment."})
-    organization_id = fields.String(validate=validate.Length(max=64))
+    organization_id = UuidString()
     violations = fields.Boolean(load_default=False,
                                 metadata={"description": "Only /api calls the mock rejected (4xx), with the reason."})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))

@@ -25,7 +25,7 @@ PEM_EXAMPLE = "-----BEGIN CERTIFICATE-----\nMIIBsDCCAVagAwIBAgIQ...\n-----END CE
 @blp.route("/ca.pem", methods=["GET"])
 @blp.doc(operationId="MockGetTestCA", summary="Download the test CA's certificate (PEM)",
          responses={"200": {"description": CA_PEM_DESCRIPTION, "content": {"application/x-pem-file": {
-             "schema": {"type": "string"}, "example": PEM_EXAMPLE}}},
+             "schema": {"type": "string", "format": "binary"}, "example": PEM_EXAMPLE}}},
              **error_responses([400, 401, 415, 422])})
 def ca_pem():
     """Download the certificate of the test CA that signs the mock's signed PDFs (trust it on purpose)."""

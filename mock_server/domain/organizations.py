@@ -37,6 +37,13 @@ def organization_id_for_key(api_key: str) -> str:
     return str(uuid.uuid5(KEY_NAMESPACE, api_key))
 
 
+def _is_uuid(value) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
 def default_name(api_key: str) -> str:
     """A provisioned organization's readable name; only the key's start, as it reaches signers' e-mails."""
     shown = api_key[:KEY_SHOWN] if len(api_key) > KEY_SHOWN else api_key[:max(1, len(api_key) // 2)]
@@ -74,6 +81,9 @@ class Organizations:
         with self.store.transaction() as tx:
             for entry in entries:
                 org_id = entry.get("organization_id") or organization_id_for_key(entry["api_key"])
+                if not _is_uuid(org_id):
+                    # The document promises a UUID wherever an organization_id appears.
+                    raise ValueError(f"{path}: organization_id {org_id!r} is not a UUID")
                 existing = self.store.get("organizations", org_id) or {}
                 fixture = {"name": entry.get("name") or (existing.get("fixture") or existing).get("name") or org_id,
                            "webhook_url": entry.get("webhook_url"), "webhook_secret": entry.get("webhook_secret")}

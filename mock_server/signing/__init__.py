@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 
 from ..api.errors import error_response
 from ..domain.defaults import DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, FINAL_STATUSES
-from ..domain.errors import DomainError, NotFound, ValidationFailed
+from ..domain.errors import DomainError, Gone, NotFound, ValidationFailed
 from ..domain.text import CONTROL_MESSAGE, has_control_characters
 from .colors import palette
 from .i18n import Words, language_of
@@ -110,6 +110,14 @@ def _summary(view: dict) -> dict:
             "code": view["code_state"]}
 
 
+def _state_or_closed(state: dict, view: dict):
+    """JSON: the signer's state, or the one error shape when the link is closed (a browser sees the end page)."""
+    if _status(view) == 410:
+        status = view["workflow"]["status"]
+        return _error(Gone(f"This workflow is {status}; the link no longer works.", workflow_status=status))
+    return state
+
+
 @bp.route("/<token>", methods=["GET"])
 def page(token):
     """Show the signing journey's current step, or the end page (styled with the workflow's interface)."""
@@ -118,7 +126,7 @@ def page(token):
     except NotFound as exc:
         return _error(exc)
     if wants_json():
-        return _summary(view), _status(view)
+        return _state_or_closed(_summary(view), view)
     # just=signed: the answer to "Sign now"; a later visit of a completed workflow says "already completed".
     return _render("journey.html", view, just=request.args.get("just"))
 
@@ -131,7 +139,7 @@ def document(token, file_id):
     except NotFound as exc:
         return _error(exc)
     if wants_json():
-        return {**_summary(view), "page_sizes": view["document"]["page_sizes"]}, _status(view)
+        return _state_or_closed({**_summary(view), "page_sizes": view["document"]["page_sizes"]}, view)
     return _render("document.html", view, status=200)
 
 
@@ -177,8 +185,10 @@ def _failed(token, exc: DomainError):
 def terms(token):
     """Accept the terms of use and the privacy notice (fields terms and privacy, true or "on")."""
     data = body()
-    return _run(token, lambda: services().accept_terms(token, _truthy(data.get("terms")), _truthy(data.get("privacy")),
-                                                       *client()))
+    # JSON takes the booleans the document names; a form sends "on" for a ticked box.
+    accepted = (lambda value: value is True) if request.is_json else _truthy
+    return _run(token, lambda: services().accept_terms(token, accepted(data.get("terms")),
+                                                       accepted(data.get("privacy")), *client()))
 
 
 @bp.route("/<token>/password", methods=["POST"])
