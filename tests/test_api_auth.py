@@ -68,7 +68,9 @@ def test_open_mode_answers_name_the_organization_of_the_key(client):
                       headers={"Authorization": f"Bearer {key}x"})
     assert typo.status_code == 404
     assert typo.headers["X-Sign8-Mock-Organization"] == organization_id_for_key(key + "x")
-    # Error answers after the key was read carry it too (422, 415).
+    # Error answers carry it too (422, 415, an operation that does not exist).
+    unknown = client.get(f"{API}/GetWorkflows", headers=headers)
+    assert unknown.status_code == 404 and unknown.headers["X-Sign8-Mock-Organization"] == organization_id_for_key(key)
     assert client.post(f"{API}/AddWorkflow", json={}, headers=headers).headers["X-Sign8-Mock-Organization"]
     assert client.post(f"{API}/AddWorkflow", data="x", headers=headers).headers["X-Sign8-Mock-Organization"]
 

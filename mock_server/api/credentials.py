@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from ..domain.errors import Unauthorized
 
+# Open auth mode: every /api answer names the organization the key acted for (a mistyped key gets a new one).
+ORGANIZATION_HEADER = "X-Sign8-Mock-Organization"
 ACCEPTED_FORMS = "'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
 
 

@@ -8,6 +8,7 @@ from ..domain.errors import DomainError
 from ..patches.flask_smorest_docs import LazyDocsApi
 from ..storage.errors import StorageFull
 from . import openapi_fields
+from .credentials import ORGANIZATION_HEADER, api_key_of
 from .schemas import ErrorSchema
 
 HTTP_CODES = {
@@ -142,8 +143,13 @@ def operations() -> list[str]:
 def unknown_operation():
     name = request.path[len(OPERATION_PREFIX):]
     known = operations()
+    # No view ran to read the key: name its organization here too, as every /api answer in open mode does.
+    key = api_key_of(request)
+    org = current_app.extensions["sign8"].organization_of_key(key) if key else None
+    headers = {ORGANIZATION_HEADER: org} if org and current_app.extensions["sign8"].settings.auth == "open" else None
     return error_response(404, "unknown_operation",
-                          f"There is no operation '{name[:100]}'. Operations: {', '.join(known)}.", operations=known)
+                          f"There is no operation '{name[:100]}'. Operations: {', '.join(known)}.", operations=known,
+                          headers=headers)
 
 
 def server_url(settings) -> str:

@@ -11,14 +11,13 @@ from marshmallow import ValidationError
 from ..domain.errors import UnsupportedMediaType, ValidationFailed
 from ..domain.text import has_control_characters
 from . import schemas as s
-from .credentials import api_key_of, check_authorization
+from .credentials import ORGANIZATION_HEADER, api_key_of, check_authorization
 from .errors import COMMON_ERRORS, error_responses
 from ..http_headers import content_disposition
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow",
                 description="The SIGN8 Workflow API. Every call needs 'Authorization: Bearer <api key>'.")
 
-ORGANIZATION_HEADER = "X-Sign8-Mock-Organization"
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON.", 401: "Missing or unknown API key (unauthorized), or an Authorization header that is not "
          "'Bearer <key>' (invalid_authorization).", 403: "organisation_id header does not match the key.",
