@@ -15,6 +15,8 @@ Rule: whatever the document allows, the server accepts; whatever the server reje
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 from ..signing.openapi import SIGNING_SCHEMAS, signing_paths
 from ..webhooks.callbacks import WEBHOOK_SCHEMAS, callbacks
@@ -92,6 +94,7 @@ def finish(doc: dict, *, server_url: str, admin_token: bool) -> dict:
         # An import with an API key ignores test_ca whatever it holds: the document may not narrow it.
         for key in ("type", "additionalProperties"):
             test_ca.pop(key, None)
+    _nullable_refs(components.get("schemas", {}))
     doc["paths"].update(copy.deepcopy(signing_paths()))
     # Our descriptions for the tags we know; a blueprint added later keeps its own.
     known = {tag["name"] for tag in TAGS}
@@ -168,3 +171,34 @@ def finish(doc: dict, *, server_url: str, admin_token: bool) -> dict:
     if add is not None:
         add["callbacks"] = callbacks()
     return doc
+
+
+_NULL_OBJECT = {"type": "object", "nullable": True}
+
+
+def _nullable_refs(schemas: dict) -> None:
+    """Say "this object or null" as a $ref to a nullable schema, where that schema is used only there.
+
+    apispec writes a Nested(allow_none=True) field as anyOf [$ref, {type: object, nullable: true}]; openapi-generator's
+    Java client makes a wrapper class of that anyOf which fails on null (MockListMessages with relay: null), and the
+    second branch lets any object through. allOf [$ref] + nullable would refuse null in openapi-core (allOf applies
+    to null too), so the nullable goes on the referenced schema itself.
+    """
+    uses: dict = {}
+    for schema in schemas.values():
+        for ref in re.findall(r"#/components/schemas/([A-Za-z0-9_.-]+)", json.dumps(schema)):
+            uses[ref] = uses.get(ref, 0) + 1
+    for schema in schemas.values():
+        for name, prop in schema.get("properties", {}).items():
+            branches = prop.get("anyOf") or []
+            refs = [b["$ref"] for b in branches if set(b) == {"$ref"}]
+            if len(branches) != 2 or len(refs) != 1 or _NULL_OBJECT not in branches:
+                continue
+            target = refs[0].rsplit("/", 1)[1]
+            if uses.get(target) != 1 or target not in schemas:
+                continue  # used elsewhere too: making it nullable would loosen the other places
+            schemas[target]["nullable"] = True
+            if prop.get("description") and not schemas[target].get("description"):
+                schemas[target]["description"] = prop["description"]
+            schema["properties"][name] = {"$ref": refs[0]}
+
