@@ -216,7 +216,7 @@ def old_refused(api: Api) -> str:
     """A refused workflow that is two days past its final state on its organization's clock (retention 1 day)."""
     made = api.started()
     act(made["signers"][0], "refuse", "no").raise_for_status()
-    # Its audit report made (a workflow whose documents are still being made waits for a later run).
+    # Its audit report made: the run removes a settled workflow (the report's file and blob included).
     assert wait_until(lambda: api.workflow(made["workflow_id"]).get("audit_report_file_id"), timeout=60)
     api.control("POST", "clock/advance", {"seconds": 2 * DAY})
     return made["workflow_id"]
@@ -320,7 +320,8 @@ def test_a_big_run_holds_the_store_lock_at_most_50_ms_at_a_time(tmp_path):
 
     Up to three attempts: on this shared 2-core machine the OS can deschedule the thread that holds the lock for
     tens of milliseconds; a removal that holds it too long by design (one big transaction) fails every attempt."""
-    app = create_app({"db": str(tmp_path / "mock.json"), "retention": 1, "scheduler": False})
+    # Without the background threads: the background run (5 s after a start) must not do this run's work.
+    app = create_app({"db": str(tmp_path / "mock.json"), "retention": 1, "scheduler": False}, start_background=False)
     services = app.extensions["sign8"]
     attempts = []
     try:
@@ -413,3 +414,40 @@ def test_an_upload_of_bytes_being_deleted_waits_and_writes_its_blob_anew(tmp_pat
             assert store.blobs.claim({pinned}) == set()
     finally:
         store.close()
+
+
+def test_documents_not_made_yet_go_with_their_workflow_and_leave_no_bytes_behind(tmp_path):
+    """A refused workflow past retention whose audit report is still queued goes with its job; a worker that was
+    making the report meanwhile finds its job gone and deletes the PDF it wrote."""
+    app = create_app({"db": str(tmp_path / "mock.json"), "retention": 1}, start_background=False)
+    services = app.extensions["sign8"]  # no document worker: the job stays pending
+    try:
+        client = app.test_client()
+        api = {"Authorization": "Bearer docs-key-1"}
+        wf = client.post("/api/workflow/AddWorkflow", json={"name": "W"}, headers=api).get_json()
+        wid = wf["workflow_id"]
+        data = base64.b64encode(unique_pdf("docs")).decode()
+        f = client.post("/api/workflow/AddFile", json={"workflow_id": wid, "file_name": "c.pdf", "data": data},
+                        headers=api).get_json()
+        s = client.post("/api/workflow/AddSigner", json={"workflow_id": wid, "email": "a@example.com",
+                                                         "phone": "+4915100000000"}, headers=api).get_json()
+        assert client.post("/api/workflow/AddSignature", json={"workflow_id": wid, "file_id": f["file_id"],
+                           "signer_id": s["signer_id"], "page": 1, "x": 10, "y": 10, "width": 100, "height": 40},
+                           headers=api).status_code == 201
+        assert client.post("/api/workflow/StartWorkflow", json={"workflow_id": wid}, headers=api).status_code == 200
+        assert client.post(f"/_mock/workflows/{wid}/refuse", json={}, headers=api).status_code == 200
+        [job] = services.store.by("document_jobs", "workflow_id", wid)
+        assert job["status"] == "pending"
+        assert client.post("/_mock/clock/advance", json={"seconds": 2 * DAY}, headers=api).status_code == 200
+
+        report = client.post("/_mock/retention/run", headers=api).get_json()
+        assert (report["workflows_removed"], report["kept_for_later"]) == (1, 0), report
+        assert report["records_removed"]["document_jobs"] == 1
+        assert services.store.get("document_jobs", job["job_id"]) is None
+        assert not services.store.blobs.exists(digest(unique_pdf("docs")))
+        # The worker had been making the report: it commits to a job that is gone, and keeps nothing.
+        made = b"%PDF-1.7 an audit report made too late"
+        services.documents._commit(job, {"signed": {}, "report": made, "files": []})
+        assert not services.store.blobs.exists(digest(made))
+    finally:
+        services.stop()

@@ -265,8 +265,8 @@ class RetentionRunSchema(ResponseSchema):
         "description": "Request-journal entries of removed organizations or naming a removed workflow.",
         "example": 35})
     kept_for_later = fields.Integer(required=True, metadata={
-        "description": "Workflows past retention kept until their pending webhook is delivered or their documents "
-                       "are made.", "example": 0})
+        "description": "Workflows past retention kept until their pending webhook is delivered (or fails for "
+                       "good).", "example": 0})
     transactions = fields.Integer(required=True, metadata={"description": "Transactions the removal took.",
                                                             "example": 3})
     longest_lock_ms = fields.Float(required=True, metadata={

@@ -249,12 +249,23 @@ class DocumentJobs:
         return {"signed": signed, "report": report, "files": files}
 
     def _commit(self, job: dict, produced: dict | None) -> None:
+        written: set[str] = set()
+        try:
+            self._commit_pinned(job, produced, written)
+        finally:
+            # A job that a reset, an import or retention removed meanwhile keeps none of the PDFs it wrote: no file
+            # points at those bytes (written is emptied when the files are committed).
+            if written:
+                self.store.remove_blobs_unless_referenced(written)
+
+    def _commit_pinned(self, job: dict, produced: dict | None, written: set[str]) -> None:
         with ExitStack() as pins:
             digests = {}
             if produced is not None:
                 for fid, data in produced["signed"].items():
                     digests[fid] = pins.enter_context(self.store.blob_upload(data))
                 report_digest = pins.enter_context(self.store.blob_upload(produced["report"]))
+                written.update(digests.values(), [report_digest])
             with self.store.transaction() as tx:
                 current = self.store.get(TABLE, job["job_id"])
                 if current is None or current["status"] != "pending":
@@ -293,6 +304,7 @@ class DocumentJobs:
                     for m in self.store.by("messages", "workflow_id", wf["workflow_id"]):
                         if m["kind"] == "completed":
                             self.messages.attach(tx, m, attachments)
+                written.clear()  # kept: the files committed with this transaction point at them
 
     @staticmethod
     def _file_record(org_id, workflow_id, name, data: bytes, digest: str, now: str, kind: str,

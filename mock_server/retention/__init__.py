@@ -10,7 +10,7 @@ What goes (rules in policy.py):
   (files and the documents the mock produced, signers, fields, annotations, webhook deliveries, captured
   messages, its document job), the blobs no other file uses, and the request-journal entries that name it;
 - a provisioned organization whose last call (API key, recorded per real day) was DAYS ago, with everything of it.
-A workflow whose webhook is still being delivered or whose documents are still being made waits for a later run.
+A workflow whose webhook is still being delivered waits for a later run; documents not made yet go with it.
 
 Why in small transactions: each one holds the store's lock, which every request takes; each removes whole
 workflows until BATCH_SECONDS have passed, then lets requests in. So no request waits for more than one batch.
@@ -168,9 +168,10 @@ class Retention:
         self._batches(due, remove_one, report)
 
     def _busy(self, workflow_id: str) -> bool:
-        """A webhook still to deliver or documents still to make: removing it now would lose them."""
-        return any(d["status"] == "pending" for d in self.store.by("deliveries", "workflow_id", workflow_id)) or \
-            any(j["status"] == "pending" for j in self.store.by("document_jobs", "workflow_id", workflow_id))
+        """A webhook still to deliver: removing the workflow now would lose an event its receiver has not had.
+        (Documents still to make go with it: they would be past retention the moment they were made; the
+        worker deletes the bytes of a job removed while it ran.)"""
+        return any(d["status"] == "pending" for d in self.store.by("deliveries", "workflow_id", workflow_id))
 
     def _remove_workflow(self, tx, wf: dict, report: dict) -> None:
         wid = wf["workflow_id"]

@@ -41,6 +41,8 @@ from .snapshot_file import META_TABLE, NotLineLayout, read_records, snapshot_lin
 
 log = logging.getLogger("sign8_mock.store")
 
+CLOSE_WAITS_FOR_COMPACTION = 3.0  # seconds; SIGTERM must end the process within 5 s
+
 
 class TableSpec:
     """Describe one record type: its key field and the fields it is indexed by."""
@@ -571,6 +573,10 @@ class Store:
             self.closed = True
             return
         if compact and not self._failed:
+            # A compaction still running (the journal's, or retention's) writes the same temporary file: let it end.
+            deadline = time.monotonic() + CLOSE_WAITS_FOR_COMPACTION
+            while self._compacting and time.monotonic() < deadline:
+                time.sleep(0.01)
             self.compact()
         with self._lock:
             try:
