@@ -272,6 +272,9 @@ class RetentionRunSchema(ResponseSchema):
     longest_lock_ms = fields.Float(required=True, metadata={
         "description": "The longest time one of them held the store's lock: what a request could have waited.",
         "example": 12.5})
+    longest_lock_cpu_ms = fields.Float(required=True, metadata={
+        "description": "The run's CPU time in that longest hold (longest_lock_ms also counts the time the machine "
+                       "gave other processes meanwhile).", "example": 2.4})
     compacted = fields.Boolean(required=True, metadata={
         "description": "Whether the database was compacted afterwards (the space goes back to the disk).",
         "example": True})

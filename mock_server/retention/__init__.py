@@ -100,16 +100,16 @@ class Retention:
         report = {"organization_id": organization_id, "days": self.days, "started_at": iso(self.clock.real_now()),
                   "workflows_removed": 0, "organizations_removed": 0, "records_removed": {}, "blobs_removed": 0,
                   "requests_forgotten": 0, "kept_for_later": 0, "transactions": 0, "longest_lock_ms": 0.0,
-                  "compacted": False}
+                  "longest_lock_cpu_ms": 0.0, "compacted": False}
         self._digests: set[str] = set()
         removed_workflows: list[str] = []
         removed_orgs: list[str] = []
         self._remove_old_workflows(organization_id, report, removed_workflows)
         if organization_id is None:
             self._remove_idle_organizations(report, removed_orgs, removed_workflows)
-        blobs, held = self.store.remove_blobs_unless_referenced(self._digests)
+        blobs, held, cpu = self.store.remove_blobs_unless_referenced(self._digests)
         report["blobs_removed"] = blobs
-        self._held(report, held)
+        self._held(report, held, cpu)
         if removed_workflows or removed_orgs:
             report["requests_forgotten"] = self.forget(set(removed_orgs), set(removed_workflows))
             report["compacted"] = self.store.compact_if_idle()
@@ -121,8 +121,9 @@ class Retention:
                      report["transactions"], report["longest_lock_ms"])
         return report
 
-    def _held(self, report: dict, seconds: float) -> None:
+    def _held(self, report: dict, seconds: float, cpu: float) -> None:
         report["longest_lock_ms"] = max(report["longest_lock_ms"], round(seconds * 1000, 2))
+        report["longest_lock_cpu_ms"] = max(report["longest_lock_cpu_ms"], round(cpu * 1000, 2))
 
     def _batches(self, items: list, remove_one, report: dict, still_wanted=None) -> bool:
         """Remove items in transactions of at most BATCH_SECONDS each; False if still_wanted() said stop."""
@@ -138,7 +139,7 @@ class Retention:
                     remove_one(tx, items[i])
                     i += 1
             report["transactions"] += 1
-            self._held(report, tx.lock_held)
+            self._held(report, tx.lock_held, tx.lock_cpu)
             time.sleep(PAUSE_SECONDS)
         return True
 
@@ -256,7 +257,7 @@ class Retention:
                 tx.delete("clocks", org_id)
             tx.delete("organizations", org_id)
         report["transactions"] += 1
-        self._held(report, tx.lock_held)
+        self._held(report, tx.lock_held, tx.lock_cpu)
         report["organizations_removed"] += 1
         removed_orgs.append(org_id)
 

@@ -107,8 +107,10 @@ class Transaction:
         self._undo: list[tuple[str, str, dict | None]] = []
         self._after_commit: list[Callable[[], None]] = []
         # Seconds the store's lock was held for this transaction (its body and the journal write, not the fsync):
-        # what it made every other reader and writer wait at most. Set when the transaction ends.
+        # what it made every other reader and writer wait at most; and this thread's CPU time in that while (the
+        # wall time also counts whatever else the machine ran meanwhile). Set when the transaction ends.
         self.lock_held = 0.0
+        self.lock_cpu = 0.0
 
     def put(self, table: str, doc: dict) -> dict:
         t = self._store._tables[table]
@@ -229,7 +231,7 @@ class Store:
         target = 0
         want_compaction = False
         with self._lock:
-            locked_at = time.perf_counter()
+            locked_at, cpu_at = time.perf_counter(), time.thread_time()
             try:
                 yield tx
                 if tx.ops and not self.in_memory:
@@ -245,7 +247,7 @@ class Store:
                 tx._rollback()
                 raise
             finally:
-                tx.lock_held = time.perf_counter() - locked_at
+                tx.lock_held, tx.lock_cpu = time.perf_counter() - locked_at, time.thread_time() - cpu_at
         if target:
             if self._before_sync is not None:
                 self._before_sync(self._journal_fd, start, line)
@@ -317,22 +319,22 @@ class Store:
         with self._lock:
             return self.blobs.remove_unreferenced(self.referenced_blobs())
 
-    def remove_blobs_unless_referenced(self, digests: set[str], table: str = "files") -> tuple[int, float]:
+    def remove_blobs_unless_referenced(self, digests: set[str], table: str = "files") -> tuple[int, float, float]:
         """Delete those of these blobs that no record of table points at and no upload has pinned.
 
         For removals of a few records among many: one scan of one table (the one that holds the blobs' digests)
         under the lock, not of every record; the files are deleted after the lock is released (an upload of the
-        same bytes meanwhile waits for that, then writes its file anew). Returns how many went and how long the
-        lock was held.
+        same bytes meanwhile waits for that, then writes its file anew). Returns how many went, how long the lock
+        was held and this thread's CPU time in that while.
         """
         if not digests:
-            return 0, 0.0
+            return 0, 0.0, 0.0
         with self._lock:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             used = {d for doc in self._tables[table].rows.values() if (d := doc.get("sha256")) in digests}
             claimed = self.blobs.claim(digests - used)
-            held = time.perf_counter() - started
-        return self.blobs.remove(claimed), held
+            held, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        return self.blobs.remove(claimed), held, cpu
 
     def compact_if_idle(self) -> bool:
         """Compact now, in this thread, unless a compaction is already running; tell whether it ran."""
