@@ -37,6 +37,9 @@ class Settings:
     # Days after which final workflows and idle provisioned organizations are removed (mock_server/retention);
     # None: keep everything forever.
     retention: float | None = None
+    # Seconds from the start to the first background retention run (which finishes one a crash interrupted);
+    # then it runs every hour.
+    retention_delay: float = 5.0
 
     @property
     def in_memory(self) -> bool:

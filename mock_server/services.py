@@ -60,7 +60,8 @@ class Services:
         self.page_renderer = PageRenderer()  # pypdfium2 itself is imported on the first render
         self.request_log = RequestLog()
         self.fault_rules = FaultRules()
-        self.retention = Retention(self.store, self.clock, settings.retention, forget=self._forget_removed)
+        self.retention = Retention(self.store, self.clock, settings.retention, forget=self._forget_removed,
+                                   first_run_delay=settings.retention_delay)
         self._load_known_organizations()
         self.started = False
 

@@ -20,6 +20,8 @@ from mock_server.domain.records import file_record, signer_record, workflow_reco
 from mock_server.storage import TABLES, Store
 
 DAY = 86400
+# The background run waits this long after a start: these tests run retention themselves, at known moments.
+LATER = {"retention_delay": 3600}
 N = 10000  # workflows of the lock test: more than one 20 ms transaction removes, even on a fast machine
 
 
@@ -82,7 +84,7 @@ def everything_of(api: Api, wid: str) -> dict:
 def test_a_workflow_past_retention_goes_with_everything_and_stays_gone_after_a_restart(live_server_factory,
                                                                                         tmp_path):
     db = tmp_path / "mock.json"
-    server = live_server_factory({"db": str(db), "retention": 1})
+    server = live_server_factory({"db": str(db), "retention": 1, **LATER})
     api = Api(server.url)
     shared = SAMPLE_PDF.read_bytes()
     old = refused_with_files(api, [unique_pdf("old"), shared])
@@ -134,7 +136,7 @@ def test_a_workflow_past_retention_goes_with_everything_and_stays_gone_after_a_r
     check("after the run")
     old_url = server.url
     server.stop()
-    server = live_server_factory({"db": str(db), "retention": 1})
+    server = live_server_factory({"db": str(db), "retention": 1, **LATER})
     api = Api(server.url, key=api.key)
     # GetWorkflow's signing links name the new port; the request journal lives in memory (a restart empties it).
     kept = {wid: {**seen, "workflow": json.loads(json.dumps(seen["workflow"]).replace(old_url, server.url)),
@@ -160,7 +162,7 @@ def test_an_idle_provisioned_organization_goes_with_everything_and_a_call_is_rec
     db = tmp_path / "mock.json"
     orgs_file = tmp_path / "organizations.json"
     orgs_file.write_text(json.dumps([{"api_key": "known-key-1", "name": "Known"}]))
-    server = live_server_factory({"db": str(db), "retention": 1, "organizations_file": str(orgs_file)})
+    server = live_server_factory({"db": str(db), "retention": 1, "organizations_file": str(orgs_file), **LATER})
     services = server.services
     idle, active, known = Api(server.url), Api(server.url), Api(server.url, key="known-key-1")
     idle_wf = refused_with_files(idle, [unique_pdf("idle")])
@@ -205,7 +207,7 @@ def test_an_idle_provisioned_organization_goes_with_everything_and_a_call_is_rec
     assert idle.get("ListWorkflows").json()["total"] == 0
 
     server.stop()
-    server = live_server_factory({"db": str(db), "retention": 1, "organizations_file": str(orgs_file)})
+    server = live_server_factory({"db": str(db), "retention": 1, "organizations_file": str(orgs_file), **LATER})
     again = server.services.store.get("organizations", orgs["active"]["organization_id"])
     assert again["last_call_on"] == today  # the day of the last call is durable
     assert server.services.store.get("organizations", idle_id)["last_call_on"] == today  # (its new call)
@@ -224,7 +226,7 @@ def old_refused(api: Api) -> str:
 
 def test_a_run_with_an_api_key_removes_only_that_organization_s_workflows_and_needs_the_admin_token(
         live_server_factory):
-    server = live_server_factory({"retention": 1, "admin_token": "admin-secret"})
+    server = live_server_factory({"retention": 1, "admin_token": "admin-secret", **LATER})
     admin = {"X-Admin-Token": "admin-secret"}
 
     class AdminApi(Api):
@@ -353,7 +355,7 @@ def test_a_power_cut_mid_run_loses_nothing_that_stays_and_the_restart_finishes_t
     of the transaction that removes the organization itself: the restart finishes it, and deletes the blobs the
     committed batches left behind."""
     db = tmp_path / "mock.json"
-    app = create_app({"db": str(db), "retention": 1})
+    app = create_app({"db": str(db), "retention": 1, **LATER})
     services = app.extensions["sign8"]
     client = app.test_client()
     idle, active = {"Authorization": "Bearer idle-key-1"}, {"Authorization": "Bearer active-key-1"}

@@ -1,6 +1,7 @@
 """Retention for a long-running shared instance (--retention DAYS): remove old data in the background.
 
     retention = Retention(store, clock, days, forget)   # days None: off; forget(org_ids, workflow_ids) -> int
+    retention = Retention(..., first_run_delay=5.0)      # seconds from start() to the first background run
     retention.start() / retention.stop()                # the background thread (Services.start / stop)
     retention.run(organization_id=None)                  # one run now (POST /_mock/retention/run)
     retention.plan(organization_id)                      # what will be removed and when (GET /_mock/organization)
@@ -17,7 +18,7 @@ workflows until BATCH_SECONDS have passed, then lets requests in. So no request 
 
 Crash safety: a workflow goes in one transaction (all its records or none). An organization goes workflow by
 workflow and its own record last, each batch checking that it is still idle, so a crash (or a call from it)
-leaves it with fewer records and the next run, FIRST_RUN_DELAY after a start, finishes it. Blobs are deleted
+leaves it with fewer records and the next run, first_run_delay after a start, finishes it. Blobs are deleted
 after the commit; a crash before that leaves blobs that nothing refers to, which every start deletes. A run that
 removed something ends with a compaction, so the removed records leave the files on disk too.
 """
@@ -37,7 +38,6 @@ log = logging.getLogger("sign8_mock.retention")
 
 BATCH_SECONDS = 0.002  # the store's lock is held about this long per transaction (plus the one workflow being removed)
 PAUSE_SECONDS = 0.002  # between transactions: requests waiting for the lock get it first
-FIRST_RUN_DELAY = 5.0  # after a start: finishes what a crash interrupted, without slowing the start-up
 RUN_EVERY = 3600.0
 SHOWN = 10  # the next workflow removals GET /_mock/organization lists
 
@@ -45,8 +45,10 @@ SHOWN = 10  # the next workflow removals GET /_mock/organization lists
 class Retention:
     """Remove final workflows and idle provisioned organizations older than `days`, in small transactions."""
 
-    def __init__(self, store, clock, days: float | None, forget):
+    def __init__(self, store, clock, days: float | None, forget, first_run_delay: float = 5.0):
         self.store = store
+        # After a start: the first run finishes what a crash interrupted, without slowing the start-up.
+        self.first_run_delay = first_run_delay
         self.clock = clock
         self.days = days
         # forget(organization_ids, workflow_ids): drop what the instance holds about them in memory only
@@ -67,7 +69,7 @@ class Retention:
         if not self.enabled or self._thread is not None:
             return
         self._stop.clear()
-        self.next_run_at = time.time() + FIRST_RUN_DELAY
+        self.next_run_at = time.time() + self.first_run_delay
         self._thread = threading.Thread(target=self._loop, name="sign8-retention", daemon=True)
         self._thread.start()
 
