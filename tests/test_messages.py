@@ -2,7 +2,6 @@
 the .eml form, tenancy, reset and snapshots, persistence."""
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
 from urllib.parse import urlparse
@@ -12,6 +11,7 @@ import pytest
 from conftest import bearer, new_key
 from mock_server.app import create_app
 from mock_server.pytest_plugin import code, signing_link
+from sign8_flow import build_draft
 
 API = "/api/workflow"
 
@@ -32,18 +32,10 @@ class Org:
 
     def workflow(self, people, signing_order="parallel", **fields) -> dict:
         """Create a draft with one file; people: list of dicts of AddSigner fields (email required)."""
-        wf = self.post("AddWorkflow", {"name": fields.pop("name", "Contract"), "signing_order": signing_order,
-                                       **fields}, 201).get_json()
-        wid = wf["workflow_id"]
-        f = self.post("AddFile", {"workflow_id": wid, "file_name": "contract.pdf",
-                                  "data": base64.b64encode(self.pdf).decode()}, 201).get_json()
-        signers = []
-        for i, person in enumerate(people):
-            s = self.post("AddSigner", {"workflow_id": wid, "phone": f"+49151{i:08d}", **person}, 201).get_json()
-            self.post("AddSignature", {"workflow_id": wid, "file_id": f["file_id"], "signer_id": s["signer_id"],
-                                       "page": 1, "x": 50, "y": 60 + 40 * i, "width": 120, "height": 30}, 201)
-            signers.append(s)
-        return {"workflow_id": wid, "file": f, "signers": signers}
+        return build_draft(lambda op, body: self.post(op, body, 201).get_json(), self.pdf,
+                           [{"phone": f"+49151{i:08d}", **person} for i, person in enumerate(people)],
+                           field=lambda i: {"page": 1, "x": 50, "y": 60 + 40 * i, "width": 120, "height": 30},
+                           signing_order=signing_order, **fields)
 
     def start(self, wid: str) -> None:
         self.post("StartWorkflow", {"workflow_id": wid}, 200)

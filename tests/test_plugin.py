@@ -1,23 +1,19 @@
 """The pytest plugin's fixtures: isolation, clock, reset, the webhook receiver, the request journal."""
-import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from mock_server.pytest_plugin import WebhookReceiver
+from sign8_flow import build_draft
 
 SEEN = {}
 
 
 def _draft(mock, pdf_bytes, **fields):
-    wf = mock.api("AddWorkflow", {"name": "Plugin", **fields})
-    f = mock.api("AddFile", {"workflow_id": wf["workflow_id"], "file_name": "a.pdf",
-                             "data": base64.b64encode(pdf_bytes).decode()})
-    s = mock.api("AddSigner", {"workflow_id": wf["workflow_id"], "email": "p@example.com", "phone": "+4915112345678"})
-    mock.api("AddSignature", {"workflow_id": wf["workflow_id"], "file_id": f["file_id"], "signer_id": s["signer_id"],
-                              "page": 1, "x": 1, "y": 1, "width": 100, "height": 40})
-    mock.api("StartWorkflow", {"workflow_id": wf["workflow_id"]})
-    return wf, s
+    made = build_draft(mock.api, pdf_bytes, [{"email": "p@example.com", "phone": "+4915112345678"}],
+                       field=lambda i: {"page": 1, "x": 1, "y": 1, "width": 100, "height": 40},
+                       file_name="a.pdf", start=True, **{"name": "Plugin", **fields})
+    return made["workflow"], made["signers"][0]
 
 
 @pytest.mark.parametrize("run", [1, 2])
