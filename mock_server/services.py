@@ -369,7 +369,7 @@ class Services:
         return wf
 
     def force_expire(self, organization_id: str | None, workflow_id: str) -> dict:
-        """Expire a workflow now, whatever its expires_at (fires workflowExpired)."""
+        """Expire a workflow now, whatever its expires_at (fires WORKFLOW_EXPIRED, domain/events.py)."""
         self._workflow_for_control(organization_id, workflow_id)
         wf = self.lifecycle.force_expire(workflow_id)
         self.expiry_timer.rebuild()
@@ -377,7 +377,7 @@ class Services:
 
     def force_refuse(self, organization_id: str | None, workflow_id: str, signer_id: str | None,
                      reason: str | None) -> dict:
-        """Refuse an in_progress workflow on a signer's behalf (fires workflowRefused)."""
+        """Refuse an in_progress workflow on a signer's behalf (fires WORKFLOW_REFUSED, domain/events.py)."""
         self._workflow_for_control(organization_id, workflow_id)
         return self.lifecycle.force_refuse(workflow_id, signer_id, reason)["workflow"]
 
