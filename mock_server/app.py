@@ -100,7 +100,12 @@ def create_app(config: Settings | dict | None = None, start_background: bool = T
                 "description": "A local mock of the SIGN8 Workflow API (e-signature workflows), its signing links, "
                                "webhooks and a control API under `/_mock`. Every `/api` call carries an API key: "
                                "`Authorization: Bearer YOUR_API_KEY` (or `X-API-Key`). Errors share one shape: "
-                               "`{\"error\": {\"code\", \"message\", \"fields\"}}`; invalid fields answer 422.",
+                               "`{\"error\": {\"code\", \"message\", \"fields\"}}`; invalid fields answer 422. "
+                               "Text (names, descriptions, file names, reasons, annotation texts) must not contain "
+                               "control characters (CR, LF, NUL, any below U+0020 but tab, DEL): 422 naming the field. "
+                               "An `Authorization` header that is not `Bearer <key>` answers 401 "
+                               "`invalid_authorization`. In open auth mode a new key is a new, empty organization; "
+                               "each answer names it in `X-Sign8-Mock-Organization`.",
                 "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
                 "contact": {"name": "sign8-mock maintainers"},
             },

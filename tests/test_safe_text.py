@@ -82,6 +82,7 @@ def test_tab_stays_allowed_and_the_signing_pages_text_box_may_break_lines(server
 
 def test_the_document_says_which_characters_are_refused(server):
     spec = requests.get(f"{server.url}/openapi.json", timeout=10).json()
+    assert "must not contain control characters (CR, LF, NUL" in spec["info"]["description"]
     schemas = spec["components"]["schemas"]
     for schema, field in (("AddWorkflowArgs", "name"), ("AddWorkflowArgs", "description"),
                           ("AddFileJsonArgs", "file_name"), ("AddSignerArgs", "last_name"),
