@@ -98,6 +98,11 @@ class Audit:
             page.wait_for_load_state("load")
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= page.viewport_size["width"], f"{where}: page is {scroll}px wide"
+            # Every page says its language; German headings hyphenate rather than break mid-word.
+            lang, hyphens = page.evaluate("""() => [document.documentElement.lang,
+                [...document.querySelectorAll('h1, h2')].map(h => getComputedStyle(h).hyphens)]""")
+            assert lang, f"{where}: no lang on <html>"
+            assert lang != "de" or set(hyphens) <= {"auto"}, f"{where}: German headings without hyphens: {hyphens}"
             self._axe(page.main_frame, where)
             if frames:
                 # The sandboxed frame runs no script, not even axe: its HTML is audited on a page of the

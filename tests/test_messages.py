@@ -216,7 +216,7 @@ def test_messages_speak_the_signers_language_german_or_english(org):
                         expires_at="2031-03-05T10:00:00Z")
     org.start(made["workflow_id"])
     de = org.messages(to="de@example.com")["items"][0]
-    assert de["subject"] == "Bitte unterschreiben: Mietvertrag" and de["language"] == "de"
+    assert de["subject"] == "Bitte signieren: Mietvertrag" and de["language"] == "de"
     assert "Hallo Dora," in de["text"] and "fortgeschrittenen elektronischen Signatur" in de["text"]
     assert "5. März 2031" in de["text"] and 'lang="de"' in de["html"]
     at = org.messages(to="at@example.com")["items"][0]
@@ -224,7 +224,36 @@ def test_messages_speak_the_signers_language_german_or_english(org):
     fr = org.messages(to="fr@example.com")["items"][0]
     assert fr["subject"] == "Please sign: Mietvertrag" and fr["language"] == "en" and "5 March 2031" in fr["text"]
     org.post("CancelWorkflow", {"workflow_id": made["workflow_id"]}, 200)
-    assert org.messages(to="de@example.com", kind="cancelled")["items"][0]["subject"] == "Abgebrochen: Mietvertrag"
+    assert org.messages(to="de@example.com", kind="cancelled")["items"][0]["subject"] == "Storniert: Mietvertrag"
+    # SIGN8's German: signieren and Signatur, as the pages say; never unterschreiben.
+    german = [m for m in org.messages()["items"] if m["language"] == "de"]
+    assert german and not [m["subject"] for m in german
+                           if "unterschreib" in (m["subject"] + m["text"] + (m["html"] or "")).lower()]
+
+
+def test_messages_mask_the_phone_as_the_page_does(org):
+    made = org.workflow([{"email": "p@example.com", "phone": "+4917612345678"}])
+    org.start(made["workflow_id"])
+    invitation = org.messages(kind="invitation")["items"][0]
+    for body in (invitation["text"], invitation["html"]):
+        assert "+4917612345678" not in body and "+49176 •••• 678" in body
+
+
+def test_the_sender_is_the_brand_or_the_organization_never_a_placeholder(org):
+    from mock_server.messages.content import sender_name
+
+    made = org.workflow([{"email": "s@example.com"}])
+    org.start(made["workflow_id"])
+    plain = org.messages(kind="invitation")["items"][0]
+    assert plain["from_name"].startswith("Organization for key ") and plain["from_name"] in plain["text"]
+    iface = org.post("AddInterface", {"name": "Harbour Homes", "primary_color": "#FACC15"}, 201).get_json()
+    branded = org.workflow([{"email": "b@example.com"}], interface_id=iface["interface_id"])
+    org.start(branded["workflow_id"])
+    m = org.messages(to="b@example.com")["items"][0]
+    assert m["from_name"] == "Harbour Homes" and "Harbour Homes invites you" in m["text"]
+    assert "Harbour Homes" in m["html"] and "Provisioned" not in m["html"]
+    assert sender_name(None, "Provisioned 90f60ece") == "SIGN8"  # a record from before readable names
+    assert sender_name("", "Demo Org A") == "Demo Org A"
 
 
 def test_html_escapes_what_the_integration_sent(org):

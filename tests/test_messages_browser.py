@@ -55,10 +55,10 @@ def test_the_inbox_shows_each_recipient_and_renders_the_email(browser, inbox):
         assert page.locator("#thread a").count() == 2  # invitation (after Ann signed) and the reminder
         page.click("#thread a >> nth=1")  # the older one: the invitation
         mail = page.frame_locator("iframe.mail")
-        assert mail.locator("a.button").inner_text() == "Prüfen und unterschreiben"
+        assert mail.locator("a.button").inner_text() == "Prüfen und signieren"
         assert mail.locator("a.button").get_attribute("href") == dora["signing_url"]
         assert "qualifizierten elektronischen Signatur" in mail.locator("body").inner_text()
-        assert "Bitte unterschreiben: Office lease 2027" in page.inner_text("#message-subject")
+        assert "Bitte signieren: Office lease 2027" in page.inner_text("#message-subject")
         page.screenshot(path=f"{SHOTS}/sign8-messages-inbox.png", full_page=True)
 
         page.click('#recipients a[data-to="+4915100000002"]')

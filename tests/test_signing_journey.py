@@ -185,6 +185,55 @@ def test_qualified_signature_has_the_simulated_identity_step_and_seals_say_seal(
     assert "Seal now" in html and "Qualified electronic seal" in html
 
 
+def test_a_german_qualified_seal_is_worded_as_a_seal_at_every_step(api):
+    made = api.draft([])
+    wid = made["workflow_id"]
+    q = api.post("AddSigner", {"workflow_id": wid, "email": "q@example.com", "phone": "+4915100000099",
+                               "language": "de", "signature_type": "qualified_seal"}, expect=201).json()
+    api.post("AddSignature", {"workflow_id": wid, "file_id": made["file"]["file_id"], "signer_id": q["signer_id"],
+                              "page": 1, "x": 1, "y": 1, "width": 10, "height": 10}, expect=201)
+    api.post("StartWorkflow", {"workflow_id": wid}, expect=200)
+    pages = [requests.get(q["signing_url"], timeout=10).text]
+    for name in ("terms", "details"):
+        step(q, name, {"terms": True, "privacy": True} if name == "terms" else None)
+        pages.append(requests.get(q["signing_url"], timeout=10).text)
+    pages.append(requests.get(f"{q['signing_url']}/documents/{made['file']['file_id']}", timeout=10).text)
+    step(q, "documents")
+    identity = requests.get(q["signing_url"], timeout=10).text
+    assert 'id="step-identity"' in identity and "qualifiziertes Siegel erfordert" in identity
+    step(q, "identity")
+    code = requests.get(q["signing_url"], timeout=10).text
+    assert "Mit Einmalcode siegeln" in code and "Jetzt siegeln" in code
+    for html in [*pages, identity, code]:
+        assert 'lang="de"' in html
+        assert "qualifizierte Signatur" not in html and "qualifizierte elektronische Signatur" not in html
+        assert "unterschreib" not in html.lower()
+
+
+def test_the_json_view_tells_the_truth_after_signing(api):
+    made = api.started(["a@example.com", "b@example.com"], signing_order="sequential")
+    first, second = made["signers"]
+    before = requests.get(first["signing_url"], headers=JSON, timeout=10).json()
+    assert before["your_turn"] is True and before["steps_done"] == []
+    assert requests.get(second["signing_url"], headers=JSON, timeout=10).json()["your_turn"] is False
+    to_code_step(first, made)
+    step(first, "code")
+    assert sign_on_page(first, sms_code(api, first)).status_code == 303
+    after = requests.get(first["signing_url"], headers=JSON, timeout=10).json()
+    assert after["signer_status"] == "signed" and after["your_turn"] is False and after["step"] is None
+    assert after["steps_done"] == after["steps"] == ["terms", "details", "documents", "code"]
+    assert requests.get(second["signing_url"], headers=JSON, timeout=10).json()["your_turn"] is True
+
+
+def test_the_viewer_shows_a_field_signed_by_another_signer_as_signed_with_the_name(api):
+    made = api.started(["a@example.com", "b@example.com"])
+    first, second = made["signers"]
+    assert act(second, "sign").status_code == 200
+    html = requests.get(f"{first['signing_url']}/documents/{made['file']['file_id']}", timeout=10).text
+    assert html.count('class="field signed"') == 1 and 'class="field other"' not in html
+    assert "✓ Signed by S1" in html and "Signature: S1" not in html
+
+
 # -- one-time codes ---------------------------------------------------------------------------
 def test_code_is_sent_by_sms_and_expires_when_the_mock_clock_moves_five_minutes(api):
     made = api.started(["a@example.com"])

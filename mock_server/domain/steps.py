@@ -22,7 +22,7 @@ class Step:
     # applies(workflow, signer): whether this signer's journey has the step.
     applies: Callable[[dict, dict], bool]
     # done(journey, file_ids): whether the signer's progress (signer["journey"]) completes it; the last step,
-    # the one-time code, is never "done": signing ends the journey.
+    # the one-time code, is done by signing (done_steps looks at the signer's status for it).
     done: Callable[[dict, list], bool]
 
 
@@ -49,9 +49,12 @@ def steps_for(wf: dict, signer: dict) -> list[str]:
 
 
 def done_steps(wf: dict, signer: dict, file_ids: list[str]) -> set[str]:
-    """The steps this signer has done (whether or not they apply)."""
+    """The steps this signer has done (whether or not they apply); having signed completes the code step."""
     j = signer.get("journey") or {}
-    return {step.name for step in STEPS if step.done(j, file_ids)}
+    done = {step.name for step in STEPS if step.done(j, file_ids)}
+    if signer.get("status") == "signed":
+        done.add("code")
+    return done
 
 
 def current_step(wf: dict, signer: dict, file_ids: list[str]) -> str:

@@ -12,28 +12,8 @@ from datetime import datetime
 from html import escape
 
 from ..domain.clock import parse_iso
+from ..domain.glossary import is_seal, language, mask_phone, term
 from ..domain.words import date_in_words
-
-LANGUAGES = ("en", "de")
-
-SIGNATURE_TYPE_WORDS = {
-    "en": {"advanced_signature": "advanced electronic signature",
-           "qualified_signature": "qualified electronic signature",
-           "advanced_seal": "advanced electronic seal",
-           "qualified_seal": "qualified electronic seal"},
-    "de": {"advanced_signature": "fortgeschrittene elektronische Signatur",
-           "qualified_signature": "qualifizierte elektronische Signatur",
-           "advanced_seal": "fortgeschrittenes elektronisches Siegel",
-           "qualified_seal": "qualifiziertes elektronisches Siegel"},
-}
-# "with an advanced electronic signature" / "mit einer fortgeschrittenen elektronischen Signatur"
-WITH_TYPE = {
-    "en": {k: f"with an {v}" for k, v in SIGNATURE_TYPE_WORDS["en"].items()},
-    "de": {"advanced_signature": "mit einer fortgeschrittenen elektronischen Signatur",
-           "qualified_signature": "mit einer qualifizierten elektronischen Signatur",
-           "advanced_seal": "mit einem fortgeschrittenen elektronischen Siegel",
-           "qualified_seal": "mit einem qualifizierten elektronischen Siegel"},
-}
 
 WORDS = {
     "en": {
@@ -71,10 +51,10 @@ WORDS = {
     "de": {
         "hello": "Hallo {name},",
         "hello_anonymous": "Hallo,",
-        "invite_sign": "{sender} bittet Sie, „{workflow}“ {with_type} zu unterschreiben.",
+        "invite_sign": "{sender} bittet Sie, „{workflow}“ {with_type} zu signieren.",
         "invite_seal": "{sender} bittet Sie, „{workflow}“ {with_type} zu siegeln.",
         "deadline": "Bitte erledigen Sie das bis zum {date}.",
-        "button_sign": "Prüfen und unterschreiben",
+        "button_sign": "Prüfen und signieren",
         "button_seal": "Prüfen und siegeln",
         "alt_link": "Falls die Schaltfläche nicht funktioniert, öffnen Sie diesen Link:",
         "no_account": "Sie brauchen kein Konto. Sie bestätigen mit einem Einmalcode, der per SMS an {phone} "
@@ -82,12 +62,12 @@ WORDS = {
         "no_account_qualified": "Sie brauchen kein Konto. Sie bestätigen zuerst Ihre Identität, dann wird ein "
                                 "Einmalcode per SMS an {phone} gesendet.",
         "reminder_intro": "Eine Erinnerung: {sender} wartet noch darauf, dass Sie „{workflow}“ {with_type} "
-                          "unterschreiben.",
+                          "signieren.",
         "reminder_intro_seal": "Eine Erinnerung: {sender} wartet noch darauf, dass Sie „{workflow}“ {with_type} "
                                "siegeln.",
-        "cancelled_intro": "{sender} hat den Signaturprozess „{workflow}“ abgebrochen.",
+        "cancelled_intro": "{sender} hat den Signaturprozess „{workflow}“ storniert.",
         "cancelled_body": "Sie müssen nichts mehr tun; der Signaturlink funktioniert nicht mehr.",
-        "completed_intro": "Alle haben „{workflow}“ unterschrieben: der Signaturprozess ist abgeschlossen.",
+        "completed_intro": "Alle haben „{workflow}“ signiert: Der Signaturprozess ist abgeschlossen.",
         "completed_files": "Die signierten Dokumente und der Prüfbericht sind angehängt.",
         "completed_link": "Der Datensatz des Workflows (für die Systeme des Absenders, mit API-Schlüssel):",
         "button_completed": "Workflow öffnen",
@@ -95,11 +75,11 @@ WORDS = {
         "mock_note": "Von sign8-mock erfasst: diese Nachricht wurde aufgezeichnet, nicht an ein echtes Postfach "
                      "zugestellt.",
         "tan": "Ihr SIGN8-Code für „{workflow}“: {code}. Er ist {minutes} Minuten gültig. Geben Sie ihn nie weiter.",
-        "subject_invitation": "Bitte unterschreiben: {workflow}",
+        "subject_invitation": "Bitte signieren: {workflow}",
         "subject_invitation_seal": "Bitte siegeln: {workflow}",
-        "subject_reminder": "Erinnerung: Bitte unterschreiben Sie {workflow}",
+        "subject_reminder": "Erinnerung: Bitte signieren Sie {workflow}",
         "subject_reminder_seal": "Erinnerung: Bitte siegeln Sie {workflow}",
-        "subject_cancelled": "Abgebrochen: {workflow}",
+        "subject_cancelled": "Storniert: {workflow}",
         "subject_completed": "Abgeschlossen: {workflow}",
         "subject_tan": "SIGN8-Code",
         "description": "Nachricht des Absenders:",
@@ -109,13 +89,11 @@ WORDS = {
 
 def language_of(signer: dict) -> str:
     """The signer's language if the mock speaks it ('de', 'de-AT' -> 'de'), else English."""
-    lang = (signer.get("language") or "en").split("-")[0].lower()
-    return lang if lang in LANGUAGES else "en"
+    return language(signer.get("language"))
 
 
 def signature_type_words(signature_type: str | None, lang: str) -> str:
-    return SIGNATURE_TYPE_WORDS[lang].get(signature_type or "advanced_signature",
-                                          SIGNATURE_TYPE_WORDS[lang]["advanced_signature"])
+    return term(lang, f"type_lower.{signature_type or 'advanced_signature'}")
 
 
 def date_words(value: str | datetime | None, lang: str) -> str:
@@ -142,10 +120,6 @@ def sender_name(brand: str | None, organization: str | None) -> str:
     return "SIGN8"
 
 
-def _is_seal(signer: dict) -> bool:
-    return (signer.get("signature_type") or "").endswith("_seal")
-
-
 class Built(dict):
     """subject, text, html (None for SMS), links [{rel, url, label}]."""
 
@@ -156,9 +130,9 @@ def build(kind: str, lang: str, *, sender: str, workflow: dict, signer: dict, co
     """Words of one message of this kind, in lang."""
     w = WORDS[lang]
     stype = signer.get("signature_type") or "advanced_signature"
-    seal = _is_seal(signer)
-    fmt = {"sender": sender, "workflow": workflow.get("name") or "", "with_type": WITH_TYPE[lang][stype],
-           "name": person_name(signer), "phone": signer.get("phone") or "", "code": code or "",
+    seal = is_seal(stype)
+    fmt = {"sender": sender, "workflow": workflow.get("name") or "", "with_type": term(lang, f"with_type.{stype}"),
+           "name": person_name(signer), "phone": mask_phone(signer.get("phone")), "code": code or "",
            "minutes": minutes, "date": date_words(workflow.get("expires_at"), lang)}
     if kind == "tan":
         return Built(subject=w["subject_tan"], text=w["tan"].format(**fmt), html=None, links=[])

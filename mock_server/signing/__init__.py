@@ -12,10 +12,11 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from ..api.errors import error_response
 from ..domain.defaults import DEFAULT_ICON_FILE_ID, DEFAULT_LOGO_FILE_ID, FINAL_STATUSES
 from ..domain.errors import DomainError, Gone, NotFound, ValidationFailed
+from ..domain.glossary import LANGUAGES, is_seal
 from ..domain.text import CONTROL_MESSAGE, has_control_characters
+from ..http_headers import content_disposition
 from .colors import palette
 from .i18n import Words, language_of
-from ..http_headers import content_disposition
 from .view_model import document_view, page_view
 
 bp = Blueprint("signing", __name__, url_prefix="/sign", template_folder="templates", static_folder="static",
@@ -89,8 +90,13 @@ def _artwork(token: str, file_id: str) -> str:
     return url_for("signing.file", token=token, file_id=file_id)
 
 
+def _words(view: dict) -> Words:
+    """The signer's language, worded for a seal when the signer seals."""
+    return Words(language_of(view["signer"]), seal=is_seal(view["signature_type"]))
+
+
 def _render(template: str, view: dict, status: int | None = None, **extra):
-    t = Words(language_of(view["signer"]))
+    t = _words(view)
     interface = view["interface"]
     html = render_template(template, **view, **extra, t=t, end=_end_kind(view), colors=palette(interface["primary_color"]),
                            icon_url=_artwork(view["token"], interface["icon_file_id"]),
@@ -101,7 +107,7 @@ def _render(template: str, view: dict, status: int | None = None, **extra):
 def _summary(view: dict) -> dict:
     wf, signer = view["workflow"], view["signer"]
     return {"workflow_id": wf["workflow_id"], "workflow_status": wf["status"], "signer_id": signer["signer_id"],
-            "signer_status": signer["status"], "your_turn": not view["waiting"],
+            "signer_status": signer["status"], "your_turn": view["can_act"],
             "signature_type": view["signature_type"], "password_protected": view["password_protected"],
             "steps": view["steps"], "step": None if _end_kind(view) else view["step"],
             "steps_done": [s for s in view["steps"] if s in view["done"]],
@@ -174,7 +180,7 @@ def _failed(token, exc: DomainError):
     if wants_json() or isinstance(exc, NotFound):
         return _error(exc)
     view = _view(token)
-    t = Words(language_of(view["signer"]))
+    t = _words(view)
     message = t.error(exc.code, exc.message, **{k: v for k, v in exc.extra.items() if v is not None})
     if exc.code == "validation_error" and exc.fields and "code" in exc.fields:
         message = t.error("code_format", exc.message)
@@ -278,7 +284,9 @@ def _truthy(value) -> bool:
 def _error(exc: DomainError):
     if wants_json():
         return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
-    return render_template("error.html", status=exc.status, message=exc.message, t=Words("en"), colors=palette(None),
+    # No signer to take the language from: the browser's preferred one of ours.
+    t = Words(request.accept_languages.best_match(LANGUAGES, "en"))
+    return render_template("error.html", status=exc.status, message=exc.message, t=t, colors=palette(None),
                            logo_url=url_for("signing.static", filename=DEFAULT_ARTWORK[DEFAULT_LOGO_FILE_ID]),
                            icon_url=url_for("signing.static", filename=DEFAULT_ARTWORK[DEFAULT_ICON_FILE_ID]),
                            interface={}), exc.status

@@ -1,10 +1,13 @@
-"""The signing page's words in English and German (any other language falls back to English)."""
+"""The signing page's words in English and German (any other language falls back to English).
+
+The product's terms (signature types, statuses, "signieren") come from domain/glossary.py, shared with the
+e-mails, the SMS and the audit report. A key with a ".seal" form is worded for a seal when the signer seals.
+"""
 from __future__ import annotations
 
 from ..domain.clock import parse_iso
+from ..domain.glossary import language, mask_phone, term
 from ..domain.words import date_in_words
-
-LANGUAGES = ("en", "de")
 
 
 TEXT = {
@@ -18,19 +21,6 @@ TEXT = {
         "step.documents": "Documents",
         "step.identity": "Identity",
         "step.code": "Sign",
-        "type.advanced_signature": "Advanced electronic signature",
-        "type.qualified_signature": "Qualified electronic signature",
-        "type.advanced_seal": "Advanced electronic seal",
-        "type.qualified_seal": "Qualified electronic seal",
-        "status.draft": "Not started yet",
-        "status.in_progress": "In progress",
-        "status.completed": "Completed",
-        "status.refused": "Rejected",
-        "status.expired": "Expired",
-        "status.cancelled": "Cancelled",
-        "signer.pending": "Waiting for signature",
-        "signer.signed": "Signed",
-        "signer.refused": "Rejected",
         "invited_by": "You have been asked to sign",
         "expires": "Open until {date}",
         "terms.heading": "Before you start",
@@ -88,7 +78,6 @@ TEXT = {
         "code.locked": "Too many wrong codes. Send a new code to continue.",
         "code.expired": "The code has expired. Send a new code.",
         "code.sign_now": "Sign now",
-        "code.sign_now_seal": "Seal now",
         "code.not_sent": "Send a code first.",
         "reject.summary": "Reject signing process",
         "reject.intro": "If you do not want to sign, you can reject the signing process. The sender is informed.",
@@ -123,6 +112,24 @@ TEXT = {
         "footer": "Simulated by sign8-mock · no legally binding signature",
         "terms_of_use": "Terms of use",
         "privacy_notice": "Privacy notice",
+        "invited_by.seal": "You have been asked to seal",
+        "step.code.seal": "Seal",
+        "details.type.seal": "Seal type",
+        "docs.intro.seal": "Open each document once before you seal. Your seal fields are highlighted.",
+        "docs.your_fields.seal": "{n} seal fields for you",
+        "docs.your_field.seal": "1 seal field for you",
+        "docs.field_you.seal": "Your seal",
+        "docs.field_signed": "Signed by {name}",
+        "docs.field_sealed": "Sealed by {name}",
+        "docs.fields_signed": "Signed by others",
+        "identity.intro.seal": "A qualified seal needs the verified identity of the person who seals for the "
+                               "organization. In SIGN8 you would now prove who you are (for example with an ID "
+                               "document and a video call); here the check is simulated.",
+        "code.heading.seal": "Seal with a one-time code",
+        "code.sign_now.seal": "Seal now",
+        "reject.intro.seal": "If you do not want to seal, you can reject the signing process. The sender is informed.",
+        "end.signed.title.seal": "Thank you, you have sealed",
+        "end.signed.text.seal": "You sealed on {date}.",
     },
     "de": {
         "lang_name": "Deutsch",
@@ -134,19 +141,6 @@ TEXT = {
         "step.documents": "Dokumente",
         "step.identity": "Identität",
         "step.code": "Signieren",
-        "type.advanced_signature": "Fortgeschrittene elektronische Signatur",
-        "type.qualified_signature": "Qualifizierte elektronische Signatur",
-        "type.advanced_seal": "Fortgeschrittenes elektronisches Siegel",
-        "type.qualified_seal": "Qualifiziertes elektronisches Siegel",
-        "status.draft": "Noch nicht gestartet",
-        "status.in_progress": "In Bearbeitung",
-        "status.completed": "Abgeschlossen",
-        "status.refused": "Abgelehnt",
-        "status.expired": "Abgelaufen",
-        "status.cancelled": "Storniert",
-        "signer.pending": "Wartet auf Signatur",
-        "signer.signed": "Signiert",
-        "signer.refused": "Abgelehnt",
         "invited_by": "Sie wurden gebeten zu signieren",
         "expires": "Offen bis {date}",
         "terms.heading": "Bevor Sie beginnen",
@@ -207,7 +201,6 @@ TEXT = {
         "code.locked": "Zu viele falsche Codes. Senden Sie einen neuen Code, um fortzufahren.",
         "code.expired": "Der Code ist abgelaufen. Senden Sie einen neuen Code.",
         "code.sign_now": "Jetzt signieren",
-        "code.sign_now_seal": "Jetzt siegeln",
         "code.not_sent": "Senden Sie zuerst einen Code.",
         "reject.summary": "Signaturprozess ablehnen",
         "reject.intro": "Wenn Sie nicht signieren möchten, können Sie den Signaturprozess ablehnen. Der Absender "
@@ -245,6 +238,26 @@ TEXT = {
         "footer": "Simuliert von sign8-mock · keine rechtsverbindliche Signatur",
         "terms_of_use": "Nutzungsbedingungen",
         "privacy_notice": "Datenschutzerklärung",
+        "invited_by.seal": "Sie wurden gebeten zu siegeln",
+        "step.code.seal": "Siegeln",
+        "details.type.seal": "Siegelart",
+        "docs.intro.seal": "Öffnen Sie jedes Dokument einmal, bevor Sie siegeln. Ihre Siegelfelder sind "
+                           "hervorgehoben.",
+        "docs.your_fields.seal": "{n} Siegelfelder für Sie",
+        "docs.your_field.seal": "1 Siegelfeld für Sie",
+        "docs.field_you.seal": "Ihr Siegel",
+        "docs.field_signed": "Signiert von {name}",
+        "docs.field_sealed": "Gesiegelt von {name}",
+        "docs.fields_signed": "Von anderen signiert",
+        "identity.intro.seal": "Ein qualifiziertes Siegel erfordert die geprüfte Identität der Person, die für die "
+                               "Organisation siegelt. Bei SIGN8 würden Sie sich jetzt ausweisen (zum Beispiel per "
+                               "Ausweis und Videoanruf); hier wird die Prüfung simuliert.",
+        "code.heading.seal": "Mit Einmalcode siegeln",
+        "code.sign_now.seal": "Jetzt siegeln",
+        "reject.intro.seal": "Wenn Sie nicht siegeln möchten, können Sie den Signaturprozess ablehnen. Der Absender "
+                             "wird informiert.",
+        "end.signed.title.seal": "Vielen Dank, Sie haben gesiegelt",
+        "end.signed.text.seal": "Sie haben am {date} gesiegelt.",
     },
 }
 
@@ -278,20 +291,30 @@ ERRORS = {
 
 
 def language_of(signer: dict | None) -> str:
-    lang = ((signer or {}).get("language") or "en").split("-")[0].lower()
-    return lang if lang in LANGUAGES else "en"
+    return language((signer or {}).get("language"))
 
 
 class Words:
-    """t("key", **values) for one language, plus dates and statuses in words."""
+    """t("key", **values) for one language (seal wording for a seal), plus dates, glossary terms and phones."""
 
-    def __init__(self, lang: str):
-        self.lang = lang if lang in LANGUAGES else "en"
+    def __init__(self, lang: str, seal: bool = False):
+        self.lang = language(lang)
+        self.seal = seal
         self.text = TEXT[self.lang]
 
     def __call__(self, key: str, **values) -> str:
-        template = self.text.get(key) or TEXT["en"].get(key) or key
+        keys = (key + ".seal", key) if self.seal else (key,)
+        template = next((self.text[k] for k in keys if k in self.text), None) \
+            or next((TEXT["en"][k] for k in keys if k in TEXT["en"]), None) or term(self.lang, key, self.seal)
         return template.format(**values) if values else template
+
+    def term(self, key: str, seal: bool | None = None) -> str:
+        """A glossary term; seal=None: worded for this signer."""
+        return term(self.lang, key, self.seal if seal is None else seal)
+
+    @staticmethod
+    def phone(value: str | None) -> str:
+        return mask_phone(value)
 
     def error(self, code: str | None, message: str, **values) -> str:
         template = ERRORS[self.lang].get(code or "")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..domain import codes
+from ..domain.glossary import is_seal
 from ..domain.steps import current_step, done_steps, signature_type, steps_for
 
 
@@ -15,7 +16,10 @@ def page_view(records: dict) -> dict:
     docs = []
     for f in files:
         own = [x for x in fields if x["file_id"] == f["file_id"] and x["signer_id"] == signer["signer_id"]]
-        others = [{**x, "signer_name": _person(signers.get(x["signer_id"]))}
+        # Another signer's field shows whether it is signed already, and by whom (a seal says sealed).
+        others = [{**x, "signer_name": _person(signers.get(x["signer_id"])),
+                   "signed": (signers.get(x["signer_id"]) or {}).get("status") == "signed",
+                   "seal": is_seal(signature_type(signers.get(x["signer_id"]) or {}))}
                   for x in fields if x["file_id"] == f["file_id"] and x["signer_id"] != signer["signer_id"]]
         docs.append({**f, "opened": f["file_id"] in opened, "own_fields": own, "other_fields": others,
                      "annotations": [a for a in annotations if a["file_id"] == f["file_id"]]})
