@@ -162,6 +162,7 @@ def _check_international_email(raw: bytes, wf_name: str, kind: str) -> None:
     assert parsed["Subject"] == expected
     assert parsed["To"].addresses[0].display_name == "أحمد 王 😀"
     assert parsed["To"].addresses[0].addr_spec == "ann@example.com"
+    assert parsed["From"].addresses[0].display_name == "Ácme 🏢 株式会社"  # the organization's name
     assert "Ácme 🏢 株式会社" in parsed.get_body(preferencelist=("plain",)).get_content()
     if kind == "completed":
         names = sorted(a.get_filename() for a in parsed.iter_attachments())
