@@ -281,7 +281,9 @@ class _Table:
         pdf.set_draw_color(*RULE)
         pdf.set_line_width(0.5)
         span = sum(widths[1:]) - 2 * self.padding - 1
-        with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", text_align="LEFT",
+        # min(): the widths add up to `width` only up to float rounding, and fpdf2 refuses a table a hair wider
+        # than the page's effective width ("width=511.28000000000003: effective page width is 511.28").
+        with pdf.table(col_widths=widths, width=min(sum(widths), width), align="LEFT", text_align="LEFT",
                        line_height=self.size * 1.3, padding=self.padding, cell_fill_mode="ALL",
                        headings_style=heading, borders_layout="HORIZONTAL_LINES",
                        first_row_as_headings=True, repeat_headings=1) as table:
