@@ -140,7 +140,9 @@ def typescript_client(spec: Path, env: dict) -> str:
     for stale in ("src", "dist"):
         shutil.rmtree(folder / stale, ignore_errors=True)
     copy_project("typescript", folder, "tsconfig.json", "src/flow.ts")
-    run("typescript", [str(bin_ / "openapi-typescript"), str(spec), "-o", "src/sign8.ts"], folder)
+    # Defaults make request fields required in its output unless told otherwise (the README names the flag).
+    run("typescript", [str(bin_ / "openapi-typescript"), str(spec), "-o", "src/sign8.ts", "--default-non-nullable", "false"],
+        folder)
     out = run("typescript", [str(bin_ / "tsc"), "-p", "tsconfig.json", "--listEmittedFiles"], folder)
     say("typescript", f"tsc --strict: 0 errors ({out.count('TSFILE:')} files emitted)")
     return flow_summary("typescript", run("typescript", ["node", "dist/flow.js"], folder, env))
@@ -193,7 +195,7 @@ def java_client(spec: Path, env: dict, tools: Path) -> str:
     work = fresh_dir(CACHE / "java" / "work")
     run("java", [str(tools / "openapi-generator-cli"), "generate", "-i", str(spec), "-g", "java",
                  "--library", "native", "-o", str(work / "generated"), "--additional-properties", JAVA_PROPERTIES,
-                 "--global-property", "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"],
+                 "--global-property", "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false,skipFormModel=false"],
         work, {"JAVA_OPTS": QUICK_JVM}, timeout=600)
     copy_project("java", work, "src/main/java/Flow.java")
     sources = sorted(str(p) for p in (work / "generated" / "src" / "main" / "java").rglob("*.java"))

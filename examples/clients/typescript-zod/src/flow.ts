@@ -9,21 +9,23 @@ import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { client } from "./client/client.gen.js";
 import {
-  addFile, addSignature, addSigner, addWorkflow, getFile, getWorkflow, mockListMessages, refuseAsSigner,
+  acceptSigningTerms, addFile, addSignature, addSigner, addWorkflow, confirmSigningDetails, confirmSigningDocuments,
+  getFile, getSigningPage, getWorkflow, mockListMessages, openSigningDocument, refuseAsSigner, sendSigningCode,
   signAsSigner, startWorkflow,
 } from "./client/sdk.gen.js";
 import type { Signer } from "./client/types.gen.js";
 
 const baseUrl = process.env.SIGN8_MOCK_URL ?? "http://127.0.0.1:8080";
 const key = process.env.SIGN8_API_KEY ?? `typescript-zod-client-${randomUUID()}`; // open auth: a fresh organization
+const ANN_PHONE = "+4915112345678";
 const pdf = readFileSync(process.env.SIGN8_PDF ?? "contract.pdf");
 
 let calls = 0;
-let json = 0;
+let jsonAnswers = 0;
 client.setConfig({ baseUrl, auth: key, throwOnError: true });
 client.interceptors.response.use((response) => {
   calls += 1;
-  if (response.ok && (response.headers.get("content-type") ?? "").startsWith("application/json")) json += 1;
+  if (response.ok && (response.headers.get("content-type") ?? "").startsWith("application/json")) jsonAnswers += 1;
   return response;
 });
 
@@ -40,7 +42,7 @@ const { data: file } = await addFile({
   body: { workflow_id: wf.workflow_id, file_name: "lease.pdf", data: pdf.toString("base64") }, throwOnError: true,
 });
 const { data: ann } = await addSigner({
-  body: { workflow_id: wf.workflow_id, email: "ann@example.com", phone: "+4915112345678", first_name: "Ann" },
+  body: { workflow_id: wf.workflow_id, email: "ann@example.com", phone: ANN_PHONE, first_name: "Ann" },
   throwOnError: true,
 });
 const { data: bob } = await addSigner({
@@ -61,10 +63,33 @@ const inbox = (await mockListMessages({ query: { kind: "invitation", to: "ann@ex
 const invited = inbox.items.flatMap((m) => m.links.filter((l) => l.rel === "sign").map((l) => l.url));
 check(invited.length === 1 && invited[0] === ann.signing_url, `invitation links ${JSON.stringify(invited)}`);
 
-// Ann: the journey's JSON steps, the code read from the captured SMS.
+// Ann walks the journey's JSON steps, as the page lists them; the one-time code comes from the captured SMS.
+// The signing link answers HTML to a browser: ask for JSON (the SDK sends no Accept header of its own).
 const token = tokenOf(ann);
-const { data: signed } = await signAsSigner({ path: { token }, body: {}, throwOnError: true });
-check(signed.signer_status === "signed", `Ann signed: ${JSON.stringify(signed)}`);
+const json = { Accept: "application/json" };
+let { data: state } = await getSigningPage({ path: { token }, headers: json, throwOnError: true });
+check(state.signer_id === ann.signer_id && state.your_turn === true, `Ann's state: ${JSON.stringify(state)}`);
+for (const step of state.steps) {
+  if (step === "terms") {
+    ({ data: state } = await acceptSigningTerms({ path: { token }, body: { terms: true, privacy: true }, throwOnError: true }));
+  } else if (step === "details") {
+    ({ data: state } = await confirmSigningDetails({ path: { token }, body: {}, throwOnError: true }));
+  } else if (step === "documents") {
+    for (const document of state.documents) {
+      await openSigningDocument({ path: { token, file_id: document.file_id }, headers: json, throwOnError: true });
+    }
+    ({ data: state } = await confirmSigningDocuments({ path: { token }, body: {}, throwOnError: true }));
+  } else if (step === "code") {
+    await sendSigningCode({ path: { token }, body: {}, throwOnError: true });
+    const { data: sms } = await mockListMessages({ query: { kind: "tan", to: ANN_PHONE }, throwOnError: true });
+    const code = /\b\d{6}\b/.exec(sms.items[0]?.text ?? "")?.[0];
+    if (!code) throw new Error(`no code in ${JSON.stringify(sms)}`);
+    const { data: signed } = await signAsSigner({ path: { token }, body: { code }, throwOnError: true });
+    check(signed.signer_status === "signed", `Ann signed: ${JSON.stringify(signed)}`);
+  } else {
+    throw new Error(`unexpected step ${step} for an advanced signature without a password`);
+  }
+}
 
 // Bob refuses: the workflow is refused.
 const { data: refused } = await refuseAsSigner({
@@ -87,5 +112,5 @@ const { data: report } = await getFile({ query: { file_id: reportId }, parseAs: 
 if (!(report instanceof Blob)) throw new Error("GetFile did not answer bytes");
 const bytes = Buffer.from(await report.arrayBuffer());
 check(bytes.subarray(0, 5).toString() === "%PDF-", "the audit report is a PDF");
-console.log(`typescript-zod flow passed: ${calls} calls, ${json} JSON answers validated by zod, ` +
+console.log(`typescript-zod flow passed: ${calls} calls, ${jsonAnswers} JSON answers validated by zod, ` +
   `workflow ${detail.status}, audit report ${bytes.length} bytes`);

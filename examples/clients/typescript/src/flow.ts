@@ -13,6 +13,7 @@ type Signer = components["schemas"]["Signer"];
 
 const baseUrl = process.env.SIGN8_MOCK_URL ?? "http://127.0.0.1:8080";
 const key = process.env.SIGN8_API_KEY ?? `typescript-client-${randomUUID()}`; // open auth: a fresh organization
+const ANN_PHONE = "+4915112345678";
 const pdf = readFileSync(process.env.SIGN8_PDF ?? "contract.pdf");
 
 let calls = 0;
@@ -21,7 +22,11 @@ const counter: Middleware = {
     calls += 1;
   },
 };
-const api = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${key}` } });
+// JSON answers (the second type argument): the signing link's operations also answer HTML to a browser, and ask for
+// JSON with Accept (openapi-fetch sends no Accept header of its own). GetFile reads bytes with parseAs.
+const api = createClient<paths, "application/json">({
+  baseUrl, headers: { Authorization: `Bearer ${key}`, Accept: "application/json" },
+});
 api.use(counter);
 
 /** The answer's data, or stop with the documented error. */
@@ -45,7 +50,7 @@ const file = ok(await api.POST("/api/workflow/AddFile", {
   body: { workflow_id: wf.workflow_id, file_name: "lease.pdf", data: pdf.toString("base64") },
 }));
 const ann = ok(await api.POST("/api/workflow/AddSigner", {
-  body: { workflow_id: wf.workflow_id, email: "ann@example.com", phone: "+4915112345678", first_name: "Ann" },
+  body: { workflow_id: wf.workflow_id, email: "ann@example.com", phone: ANN_PHONE, first_name: "Ann" },
 }));
 const bob = ok(await api.POST("/api/workflow/AddSigner", {
   body: { workflow_id: wf.workflow_id, email: "bob@example.com", phone: "+4915187654321", first_name: "Bob" },
@@ -63,10 +68,32 @@ const inbox = ok(await api.GET("/_mock/messages", { params: { query: { kind: "in
 const invited = inbox.items.flatMap((m) => m.links.filter((l) => l.rel === "sign").map((l) => l.url));
 check(invited.length === 1 && invited[0] === ann.signing_url, `invitation links ${JSON.stringify(invited)}`);
 
-// Ann: the journey's JSON steps, the code read from the captured SMS.
+// Ann walks the journey's JSON steps, as the page lists them; the one-time code comes from the captured SMS.
 const token = tokenOf(ann);
-const signed = ok(await api.POST("/sign/{token}/sign", { params: { path: { token } }, body: {} }));
-check(signed.signer_status === "signed", `Ann signed: ${JSON.stringify(signed)}`);
+const path = { path: { token } };
+let state = ok(await api.GET("/sign/{token}", { params: path }));
+check(state.signer_id === ann.signer_id && state.your_turn === true, `Ann's state: ${JSON.stringify(state)}`);
+for (const step of state.steps) {
+  if (step === "terms") {
+    state = ok(await api.POST("/sign/{token}/terms", { params: path, body: { terms: true, privacy: true } }));
+  } else if (step === "details") {
+    state = ok(await api.POST("/sign/{token}/details", { params: path, body: {} }));
+  } else if (step === "documents") {
+    for (const document of state.documents) {
+      ok(await api.GET("/sign/{token}/documents/{file_id}", { params: { path: { token, file_id: document.file_id } } }));
+    }
+    state = ok(await api.POST("/sign/{token}/documents", { params: path, body: {} }));
+  } else if (step === "code") {
+    ok(await api.POST("/sign/{token}/code", { params: path, body: {} }));
+    const sms = ok(await api.GET("/_mock/messages", { params: { query: { kind: "tan", to: ANN_PHONE } } }));
+    const code = /\b\d{6}\b/.exec(sms.items[0]?.text ?? "")?.[0];
+    if (!code) throw new Error(`no code in ${JSON.stringify(sms)}`);
+    const signed = ok(await api.POST("/sign/{token}/sign", { params: path, body: { code } }));
+    check(signed.signer_status === "signed", `Ann signed: ${JSON.stringify(signed)}`);
+  } else {
+    throw new Error(`unexpected step ${step} for an advanced signature without a password`);
+  }
+}
 
 // Bob refuses: the workflow is refused.
 const refused = ok(await api.POST("/sign/{token}/refuse", {

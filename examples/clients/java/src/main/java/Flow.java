@@ -16,11 +16,17 @@ import java.io.File;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 public class Flow {
     static final AtomicInteger calls = new AtomicInteger();
+    static final String ANN_PHONE = "+4915112345678";
+    // A journey step without fields takes an empty JSON object.
+    static final Map<String, Object> NO_FIELDS = Map.of();
 
     static void check(boolean condition, String what) {
         if (!condition) {
@@ -50,7 +56,7 @@ public class Flow {
         Workflow wf = api.addWorkflow(new AddWorkflowArgs().name("Java client lease"));
         ModelFile file = api.addFile(new AddFileJsonArgs().workflowId(wf.getWorkflowId()).fileName("lease.pdf").data(pdf));
         Signer ann = api.addSigner(new AddSignerArgs().workflowId(wf.getWorkflowId()).email("ann@example.com")
-                .phone("+4915112345678").firstName("Ann"));
+                .phone(ANN_PHONE).firstName("Ann"));
         Signer bob = api.addSigner(new AddSignerArgs().workflowId(wf.getWorkflowId()).email("bob@example.com")
                 .phone("+4915187654321").firstName("Bob"));
         for (Signer signer : new Signer[] {ann, bob}) {
@@ -66,10 +72,31 @@ public class Flow {
                 .map(l -> l.getUrl().toString()).toList().equals(java.util.List.of(ann.getSigningUrl().toString())),
                 "the invitation carries Ann's signing link: " + inbox);
 
-        // Ann: the journey's JSON steps, the code read from the captured SMS.
+        // Ann walks the journey's JSON steps, as the page lists them; the one-time code comes from the captured SMS.
         String token = tokenOf(ann);
-        SigningResult signed = signing.signAsSigner(token, new SignArgs());
-        check("signed".equals(signed.getSignerStatus().getValue()), "Ann signed: " + signed);
+        SignerState state = signing.getSigningPage(token);
+        check(state.getSignerId().equals(ann.getSignerId()) && Boolean.TRUE.equals(state.getYourTurn()), "Ann's turn: " + state);
+        for (var step : state.getSteps()) {
+            switch (step.getValue()) {
+                case "terms" -> state = signing.acceptSigningTerms(token, new TermsArgs().terms(true).privacy(true));
+                case "details" -> state = signing.confirmSigningDetails(token, NO_FIELDS);
+                case "documents" -> {
+                    for (var document : state.getDocuments()) {
+                        signing.openSigningDocument(token, document.getFileId());
+                    }
+                    state = signing.confirmSigningDocuments(token, NO_FIELDS);
+                }
+                case "code" -> {
+                    signing.sendSigningCode(token, NO_FIELDS);
+                    MessageList sms = messages.mockListMessages(null, null, ANN_PHONE, "tan", null, null);
+                    Matcher code = Pattern.compile("\\b\\d{6}\\b").matcher(sms.getItems().get(0).getText());
+                    check(code.find(), "a code in the SMS: " + sms);
+                    SigningResult signed = signing.signAsSigner(token, new SignArgs().code(code.group()));
+                    check("signed".equals(signed.getSignerStatus().getValue()), "Ann signed: " + signed);
+                }
+                default -> throw new IllegalStateException("unexpected step " + step);
+            }
+        }
 
         // Bob refuses: the workflow is refused.
         SigningResult refused = signing.refuseAsSigner(tokenOf(bob), new RefusalArgs().reason("Wrong rent"));
