@@ -44,8 +44,12 @@ def _acted_for(result: dict) -> dict:
 def wants_json() -> bool:
     if request.is_json:
         return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    # JSON when the client names it and likes it at least as much as HTML: a generated client sends the document's
+    # media types, JSON first, at one quality ("application/json, text/html": openapi-generator's Java client). A
+    # browser prefers HTML; no Accept header, or only */*, means a person with a browser or curl: HTML.
+    named = any(value == "application/json" for value, _quality in accept)
+    return named and 0 < accept["application/json"] >= accept["text/html"]
 
 
 def client() -> tuple[str | None, str]:
