@@ -86,7 +86,7 @@ def test_the_dashboard_shows_what_an_integration_did_at_both_sizes(browser, scen
         assert statuses and statuses <= {"pending", "retrying", "failed", "dead", "delivered", "undeliverable"}
         assert "validation_error" in page.inner_text("#requests")
         assert page.locator("#advance-org option").count() >= 3  # every clock, Demo Org A, Demo Org B
-        _check(walk, viewport, f"dashboard-{viewport}.png", 1500 if viewport == "desktop" else 2400)
+        _check(walk, viewport, f"dashboard-{viewport}.png", 2400)
 
         page.fill("#seconds", "86400")
         page.select_option("#advance-org", label="Demo Org A")
