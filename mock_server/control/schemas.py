@@ -273,8 +273,8 @@ class RetentionRunSchema(ResponseSchema):
         "description": "The longest time one of them held the store's lock: what a request could have waited.",
         "example": 12.5})
     longest_lock_cpu_ms = fields.Float(required=True, metadata={
-        "description": "The run's CPU time in that longest hold (longest_lock_ms also counts the time the machine "
-                       "gave other processes meanwhile).", "example": 2.4})
+        "description": "The most CPU time the run spent in one hold of the lock (longest_lock_ms also counts the "
+                       "time the machine gave other processes meanwhile).", "example": 2.4})
     compacted = fields.Boolean(required=True, metadata={
         "description": "Whether the database was compacted afterwards (the space goes back to the disk).",
         "example": True})
