@@ -17,7 +17,7 @@ from mock_server.app import create_app
 from mock_server.domain.passwords import check_password
 from mock_server.rendering import PageRenderer
 from mock_server.samples import sample_pdf
-from sign8_flow import Api, act
+from sign8_flow import Api, act, build_draft
 
 JSON = {"Accept": "application/json"}
 
@@ -418,15 +418,18 @@ def test_default_artwork_svg_on_the_page_and_png_through_getfile(api, server):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == size
 
 
-@pytest.mark.parametrize("primary", ["#FFEE00", "#111111", "#00A19A"])
+@pytest.mark.parametrize("primary", ["#FFEE00", "#FACC15", "#111111", "#1E293B", "#00A19A", "#FFFFFF", "#7F7F7F"])
 def test_text_on_the_primary_colour_stays_legible(api, primary):
-    from mock_server.signing.colors import contrast
+    """Text on a filled brand area and brand-coloured text reach WCAG AA (4.5:1); axe checks the pages too."""
+    from mock_server.domain.colors import contrast
     interface = api.post("AddInterface", {"primary_color": primary}, expect=201).json()
     made = api.started(["a@example.com"], interface_id=interface["interface_id"])
     html = requests.get(made["signers"][0]["signing_url"], timeout=10).text
-    on = re.search(r"--on-primary: (#[0-9A-F]{6})", html).group(1)
-    ink = re.search(r"--ink: (#[0-9A-F]{6})", html).group(1)
-    assert contrast(primary, on) >= 3 and contrast(ink, "#FFFFFF") >= 4.5
+    var = {name: re.search(rf"--{name}: (#[0-9A-F]{{6}})", html).group(1)
+           for name in ("primary", "surface", "on-primary", "ink", "tint")}
+    assert var["primary"] == primary
+    assert contrast(var["surface"], var["on-primary"]) >= 4.5
+    assert contrast(var["ink"], "#FFFFFF") >= 4.5 and contrast(var["ink"], var["tint"]) >= 4.5
 
 
 # -- end pages ----------------------------------------------------------------------------------
@@ -486,3 +489,18 @@ def test_end_pages_say_thank_you_after_signing_and_already_completed_on_a_later_
     later = requests.get(signer["signing_url"], timeout=10)
     assert later.status_code == 200 and "This signing process is already completed" in later.text
     assert 'id="workflow-status" data-status="completed">Completed' in later.text
+
+
+def test_names_in_every_script_are_shown_as_given_with_their_own_direction(api):
+    """Łukasz Żółć, Αλέξανδρος, 李小龙, محمد العلي: on the page and in the e-mail, whole, each in dir=auto."""
+    names = [("Łukasz", "Żółć"), ("Αλέξανδρος", "Παπαδόπουλος"), ("小龙", "李"), ("محمد", "العلي")]
+    people = [{"email": f"p{i}@example.com", "first_name": first, "last_name": last, "phone": f"+4915100000{i:03d}"}
+              for i, (first, last) in enumerate(names)]
+    made = build_draft(api.call, sample_pdf(), people, name="合同 · عقد · Vertrag", start=True)
+    for signer, (first, last) in zip(made["signers"], names):
+        step(signer, "terms", {"terms": True, "privacy": True})
+        html = requests.get(signer["signing_url"], timeout=10).text
+        assert f'<dd id="signer-name" dir="auto">{first} {last}</dd>' in html, html[:300]
+        assert '<h1 id="workflow-name" dir="auto">合同 · عقد · Vertrag</h1>' in html
+        mail = api.control("GET", "messages", kind="invitation", to=signer["email"]).json()["items"][0]
+        assert f'<p style="margin:0 0 16px" dir="auto">Hello {first} {last},</p>' in mail["html"]

@@ -188,7 +188,7 @@ FONTS = ("system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans Arabi
 
 
 def _html(lang, subject, greeting, paragraphs, description, w, button, colors, fmt, completed_link=None) -> str:
-    """The e-mail's HTML: the brand's colours from signing/colors.py (4.5:1 on and beside it), user text dir=auto."""
+    """The e-mail's HTML: the brand's colours from domain/colors.py (4.5:1 on and beside it), user text dir=auto."""
     e = escape
     surface, on, ink = e(colors["surface"]), e(colors["on_primary"]), e(colors["ink"])
     body = [f'<p style="margin:0 0 16px" dir="auto">{e(greeting)}</p>']

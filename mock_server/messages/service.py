@@ -8,7 +8,7 @@ from functools import partial
 from ..domain import defaults
 from ..domain.clock import iso, parse_iso
 from . import content
-from ..signing.colors import palette
+from ..domain.colors import palette
 from .relay import SmtpRelay
 
 KINDS = ("invitation", "reminder", "tan", "cancelled", "completed")

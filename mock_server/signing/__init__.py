@@ -15,7 +15,7 @@ from ..domain.errors import DomainError, Gone, NotFound, ValidationFailed
 from ..domain.glossary import LANGUAGES, is_seal
 from ..domain.text import CONTROL_MESSAGE, has_control_characters
 from ..http_headers import content_disposition
-from .colors import palette
+from ..domain.colors import palette
 from .i18n import Words, language_of
 from .view_model import document_view, page_view
 

@@ -1,7 +1,7 @@
 """Colours derived from an interface's primary_color, so that every text on or near the brand reads at 4.5:1."""
 from __future__ import annotations
 
-from ..domain.defaults import DEFAULT_PRIMARY_COLOR
+from .defaults import DEFAULT_PRIMARY_COLOR
 
 WHITE = "#FFFFFF"
 NEAR_BLACK = "#111827"
