@@ -148,7 +148,8 @@ def report(h: Harness, R: dict, errors: dict, facts: dict, elapsed: float) -> st
             f"{fmt(median(J['start_begin_s']), 3)} s)", f"{fmt(J['start_ratio'], 2)}x", "n/a", "—", "<= 2x",
             verdict(J["start_ratio"], 2, "low", "x"))
         row("J", f"GetWorkflow p99 during a retention run / without ({fmt(J['during_p99_ms'], 1)} / "
-            f"{fmt(J['quiet_p99_ms'], 1)} ms; longest lock {fmt(J['longest_lock_ms'], 1)} ms)",
+            f"{fmt(J['quiet_p99_ms'], 1)} ms; longest lock {fmt(J['longest_lock_ms'], 1)} ms, CPU "
+            f"{fmt(J.get('longest_lock_cpu_ms'), 1)} ms)",
             f"{fmt(J['p99_ratio'], 2)}x", "n/a", "—", "<= 2x", verdict(J["p99_ratio"], 2, "low", "x"))
     for sc, err in errors.items():
         met_all = False
