@@ -6,8 +6,10 @@ e-mails, the SMS and the audit report. A key with a ".seal" form is worded for a
 from __future__ import annotations
 
 from ..domain.clock import parse_iso
-from ..domain.glossary import language, mask_phone, term
+from ..domain.glossary import LANGUAGES, language, mask_phone, term
 from ..domain.words import date_in_words
+
+__all__ = ["ERRORS", "LANGUAGES", "TEXT", "Words", "language_of"]
 
 
 TEXT = {
