@@ -280,7 +280,13 @@ def proxy(args) -> int:
 def drift(path: str, fmt: str) -> int:
     """Print the drift report of a HAR file; 0 when nothing drifted, 1 when something did, 2 when unreadable."""
     from .calibration.drift import drift_report, to_markdown
+    from .contract import ContractExtraMissing, require_openapi_core
 
+    try:
+        require_openapi_core()  # before reading the HAR: the one line says what to install
+    except ContractExtraMissing as exc:
+        print(f"sign8-mock drift {exc}", file=sys.stderr)
+        return 2
     try:
         report = drift_report(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:

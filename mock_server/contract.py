@@ -23,6 +23,21 @@ from dataclasses import dataclass, field
 # the dashboard's trailing-slash alias and static assets.
 OUTSIDE = ("/openapi.json", "/docs", "/favicon.ico", "/_mock/static/", "/sign/_static/", "/static/")
 OUTSIDE_EXACT = ("/", "/_mock/")
+# openapi-core is the extra `contract`, not a dependency (it would add ~15 MB to the image): the one fix to name.
+INSTALL_CONTRACT = "pip install 'sign8-mock[contract]'"
+
+
+class ContractExtraMissing(ImportError):
+    """openapi-core (the extra `contract`) is not installed."""
+
+
+def require_openapi_core() -> None:
+    """Import openapi-core now, or raise ContractExtraMissing naming the install command."""
+    try:
+        import openapi_core  # noqa: F401
+        import openapi_schema_validator  # noqa: F401
+    except ImportError as exc:
+        raise ContractExtraMissing(f"needs openapi-core, which is not installed: {INSTALL_CONTRACT}") from exc
 
 
 def closed(document: dict) -> dict:
@@ -67,6 +82,7 @@ class Contract:
     """One served document, parsed once by openapi-core."""
 
     def __init__(self, document: dict):
+        require_openapi_core()
         from openapi_core import OpenAPI
         from openapi_schema_validator import OAS30Validator
 

@@ -338,11 +338,12 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if not (config.getoption("sign8_contract") or config.getini("sign8_contract")):
         return
+    from .contract import ContractExtraMissing, ContractLog, require_openapi_core, watch
+
     try:
-        from .contract import ContractLog, watch
-        import openapi_core  # noqa: F401  (fail here, with the fix, rather than on the first answer)
-    except ImportError as exc:
-        raise pytest.UsageError(f"--sign8-contract needs openapi-core: pip install 'sign8-mock[contract]' ({exc})")
+        require_openapi_core()  # fail here, with the fix, rather than on the first answer
+    except ContractExtraMissing as exc:
+        raise pytest.UsageError(f"--sign8-contract {exc}") from None
     log = ContractLog()
     config.stash[CONTRACT_LOG] = log
     config.stash[CONTRACT_UNWATCH] = watch(log)

@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import secrets
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -344,6 +345,18 @@ def test_drift_on_a_file_that_is_no_har_or_holds_no_call_exits_2(tmp_path, capsy
     bad.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": []}}))
     assert cli.main(["drift", str(bad)]) == 2
     assert "nothing to compare" in capsys.readouterr().err
+
+
+def test_drift_without_the_contract_extra_says_what_to_install(tmp_path, capsys, monkeypatch):
+    """openapi-core is the extra `contract`: without it, one line naming the install command, exit 2."""
+    monkeypatch.setitem(sys.modules, "openapi_core", None)  # `import openapi_core` now raises ImportError
+    har = tmp_path / "x.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": []}}))
+    assert cli.main(["drift", str(har)]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err == ("sign8-mock drift needs openapi-core, which is not installed: "
+                           "pip install 'sign8-mock[contract]'\n")
 
 
 def test_drift_reads_a_har_from_another_tool(stand_in, tmp_path):

@@ -79,13 +79,13 @@ BREAK_THE_DOCUMENT = """
 """
 
 
-def run_user_suite(tmp_path, *args, broken: bool = True):
+def run_user_suite(tmp_path, *args, broken: bool = True, pythonpath: str = str(ROOT)):
     (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TEST))
     (tmp_path / "conftest.py").write_text(textwrap.dedent(BREAK_THE_DOCUMENT) if broken else "")
     (tmp_path / "pytest.ini").write_text("[pytest]\n")  # not this repo's ini (which turns the check on)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                            *args], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": pythonpath})
 
 
 def test_the_plugin_fails_a_users_test_that_got_an_undocumented_answer(tmp_path):
@@ -97,3 +97,16 @@ def test_the_plugin_fails_a_users_test_that_got_an_undocumented_answer(tmp_path)
     quiet = run_user_suite(tmp_path, broken=True)
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
     assert "sign8-mock contract" not in quiet.stdout
+
+
+def test_the_plugin_without_the_contract_extra_says_what_to_install(tmp_path):
+    """openapi-core is the extra `contract`: --sign8-contract without it stops at once, naming the install command."""
+    missing = tmp_path / "no_openapi_core" / "openapi_core"
+    missing.mkdir(parents=True)
+    (missing / "__init__.py").write_text('raise ImportError("No module named \'openapi_core\'")\n')
+    res = run_user_suite(tmp_path, "--sign8-contract", broken=False,
+                         pythonpath=os.pathsep.join([str(missing.parent), str(ROOT)]))
+    assert res.returncode == 4, res.stdout + res.stderr  # pytest's usage error
+    assert ("ERROR: --sign8-contract needs openapi-core, which is not installed: "
+            "pip install 'sign8-mock[contract]'") in res.stderr, res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
