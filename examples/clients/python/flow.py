@@ -26,8 +26,8 @@ from sign8_client.api.signing import (accept_signing_terms, confirm_signing_deta
 from sign8_client.api.workflow import (add_file, add_signature, add_signer, add_workflow, get_file, get_workflow,
                                        start_workflow)
 from sign8_client.models import (AddFileJsonArgs, AddSignatureArgs, AddSignerArgs, AddWorkflowArgs, Error, File,
-                                 MessageList, MockListMessagesKind, RefusalArgs, SignArgs, Signature, Signer, SignerState,
-                                 SignerDocument, SigningResult, SigningResultSignerStatus,
+                                 MessageList, MockListMessagesKind, RefusalArgs, SignArgs, Signature, Signer,
+                                 SignerDocument, SignerState, SigningResult, SigningResultSignerStatus,
                                  SigningResultWorkflowStatus, StepArgs, TermsArgs, Workflow, WorkflowDetail,
                                  WorkflowIdArgs)
 from sign8_client.types import File as Upload
