@@ -5,8 +5,8 @@ The run is cut into segments. After each one the global clock moves SEGMENT_HOUR
 (POST /_mock/retention/run, the operator's) removes what is a day past its final state: about four segments'
 worth stay stored. Each segment measures GetWorkflow latency under a few client threads for a while with no run,
 then again while the run is going; then RSS and the database's size on disk (snapshot, journals, blobs).
-Start-up (launch to the first 200 on /_mock/health) is measured on the empty store before and on the final store
-after.
+Start-up (launch to the first 200 on /_mock/health) is measured at the end on the final store and on an empty
+one (the store at the beginning), in turns.
 """
 from __future__ import annotations
 
@@ -127,18 +127,20 @@ def get_latencies(base: str, targets: list[tuple[str, str]], until) -> list[floa
     return out
 
 
-def start_ups(h: Harness, datadir: Path) -> list[float]:
-    """Launch to the first 200, STARTS times on this store (with --retention 1, as the scenario runs), after one
-    uncounted launch (it fills the bytecode and page caches: else the first figure, at the beginning, is inflated)."""
-    times = []
+def start_ups(h: Harness, stores: dict[str, Path]) -> dict[str, list[float]]:
+    """Launch to the first 200 on each store (with --retention 1, as the scenario runs), STARTS times, the stores
+    alternating so that a change in the machine's other load hits both alike, after one uncounted round (it fills
+    the bytecode and page caches)."""
+    times: dict[str, list[float]] = {name: [] for name in stores}
     for n in range(STARTS + 1):
-        s = h.start_sign8(datadir, wait=False, extra=["--retention", "1"])
-        try:
-            took = s.wait_ready(timeout=120)
-        finally:
-            s.stop()
-        if n:
-            times.append(took)
+        for name, datadir in stores.items():
+            s = h.start_sign8(datadir, wait=False, extra=["--retention", "1"])
+            try:
+                took = s.wait_ready(timeout=120)
+            finally:
+                s.stop()
+            if n:
+                times[name].append(took)
     return times
 
 
@@ -148,7 +150,7 @@ def scenario_j(h: Harness, R: dict) -> None:
     keys = [f"bench-retention-{i:04d}" for i in range(n_keys)]
     datadir = h.newdir("j")
     J: dict = {"cycles": total, "keys": n_keys, "segments": segments, "segment_hours": SEGMENT_HOURS,
-               "start_begin_s": start_ups(h, datadir), "series": [], "quiet_ms": [], "during_ms": []}
+               "series": [], "quiet_ms": [], "during_ms": []}
     R["J"] = J
     s = h.start_sign8(datadir, extra=["--retention", "1"])
     try:
@@ -198,7 +200,9 @@ def scenario_j(h: Harness, R: dict) -> None:
                 f"({len(during)} calls)")
     finally:
         s.stop()
-    J["start_end_s"] = start_ups(h, datadir)
+    # The store as it was at the beginning (empty) and as it is at the end, launched in turns.
+    starts = start_ups(h, {"begin": h.newdir("j-empty"), "end": datadir})
+    J["start_begin_s"], J["start_end_s"] = starts["begin"], starts["end"]
     summarize_j(J)
 
 
