@@ -89,6 +89,9 @@ class Contract:
         # The checks run against a fixed server: where the mock listens does not change what it promises.
         self.document = closed({**document, "servers": [{"url": "http://sign8-mock.test"}]})
         self.openapi = OpenAPI.from_dict(self.document)
+        # Literal paths before templated ones: /_mock/messages/inbox is not /_mock/messages/{message_id}.
+        self._paths = [(re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^/}]+\}", pattern))), item)
+                       for pattern, item in sorted(self.document["paths"].items(), key=lambda kv: "{" in kv[0])]
         error = {**self.document["components"]["schemas"]["Error"], "components": self.document["components"]}
         self.error_validator = OAS30Validator(error)
 
@@ -124,10 +127,8 @@ class Contract:
     def _declares_content(self, request, status: int) -> bool:
         """Whether the documented answer for this status has a content (openapi-core does not check a body
         that the document does not expect)."""
-        # Literal paths before templated ones: /_mock/messages/inbox is not /_mock/messages/{message_id}.
-        for pattern, item in sorted(self.document["paths"].items(), key=lambda kv: "{" in kv[0]):
-            regex = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^/}]+\}", pattern))
-            if re.fullmatch(regex, request.path) and request.method in item:
+        for regex, item in self._paths:
+            if regex.fullmatch(request.path) and request.method in item:
                 responses = item[request.method]["responses"]
                 answer = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or {}
                 return bool(answer.get("content"))
