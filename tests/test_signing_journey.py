@@ -504,3 +504,26 @@ def test_names_in_every_script_are_shown_as_given_with_their_own_direction(api):
         assert '<h1 id="workflow-name" dir="auto">合同 · عقد · Vertrag</h1>' in html
         mail = api.control("GET", "messages", kind="invitation", to=signer["email"]).json()["items"][0]
         assert f'<p style="margin:0 0 16px" dir="auto">Hello {first} {last},</p>' in mail["html"]
+
+
+# -- the answers the issue found outside the document (issue 19) ------------------------------------------------
+def test_a_closed_link_answers_json_in_the_error_shape(api):
+    made = api.started(["a@example.com", "b@example.com"])
+    first, second = made["signers"]
+    assert act(second, "refuse", reason="No").status_code == 200
+    for url in (first["signing_url"], f"{first['signing_url']}/documents/{made['file']['file_id']}"):
+        closed = requests.get(url, headers=JSON, timeout=10)
+        assert closed.status_code == 410, closed.text
+        assert closed.json() == {"error": {"code": "link_closed", "workflow_status": "refused",
+                                           "message": "This workflow is refused; the link no longer works."}}
+
+
+def test_json_terms_take_booleans_and_a_form_its_ticks(api):
+    made = api.started(["a@example.com", "b@example.com"])
+    first, second = made["signers"]
+    strings = step(first, "terms", {"terms": "on", "privacy": "on"})
+    assert strings.status_code == 422 and set(strings.json()["error"]["fields"]) == {"terms", "privacy"}
+    assert step(first, "terms", {"terms": True, "privacy": True}).json()["step"] == "details"
+    ticked = requests.post(f"{second['signing_url']}/terms", data={"terms": "on", "privacy": "on"},
+                           allow_redirects=False, timeout=10)
+    assert ticked.status_code == 303
