@@ -388,6 +388,27 @@ def check_report_fonts(client: Client, wid: str) -> None:
     check(not missing, f"the audit report embeds no {', '.join(missing)}: fonts missing from the image")
 
 
+def sign_flow(client: Client, pdf: bytes) -> float:
+    """A second workflow signed through its link: the image signs the PDF (pyHanko, PAdES) and the signed file is
+    a PDF with a signature over a byte range; the seconds from the signature to the signed file are returned."""
+    wid, _, signer = start_workflow(client, pdf, email="bob@example.com")
+    signed_at = time.monotonic()
+    status, payload = client.call("POST", signer["signing_url"] + "/sign", {})
+    check(status == 200, f"sign answered {status}: {payload}")
+    deadline = time.monotonic() + 60
+    while not (signed_id := client.api("GetWorkflow", workflow_id=wid)["files"][0].get("signed_file_id")):
+        check(time.monotonic() < deadline, "no signed file within 60 s of the signature")
+        time.sleep(0.1)
+    took = time.monotonic() - signed_at
+    check(client.api("GetWorkflow", workflow_id=wid)["status"] == "completed", "the signed workflow is not completed")
+    status, data = client.call("GET", f"/api/workflow/GetFile?file_id={signed_id}",
+                               headers={"Authorization": f"Bearer {ORG_A[0]}"}, raw=True)
+    check(status == 200 and data.startswith(b"%PDF-"), f"GetFile of the signed file answered {status}")
+    for mark in (b"/ByteRange", b"/ETSI.CAdES.detached", b"/Contents <"):
+        check(mark in data, f"the signed file has no {mark.decode()}: no PAdES signature")
+    return took
+
+
 def read_back(client: Client, flow: dict) -> None:
     wf = client.api("GetWorkflow", workflow_id=flow["workflow_id"])
     check(wf["status"] == "refused", f"after the restart the workflow is {wf['status']}")
@@ -550,6 +571,8 @@ def main(argv=None) -> int:
         flow = walk_flow(client, receiver, pdf)
         say(f"flow passed: AddWorkflow..StartWorkflow, refuse, workflowRefused on the host "
             f"{flow['webhook_ms']:.0f} ms after the refuse (organisation_id header ok, foreign one 403)")
+        sign_s = sign_flow(client, pdf)
+        say(f"signing passed: a workflow signed through its link, its PAdES-signed file {sign_s:.1f} s later")
         stop1_s = first.stop()
         first.remove()
 
