@@ -1,6 +1,6 @@
 """axe-core in Debian's Chromium: 0 serious and 0 critical accessibility violations on every page people see.
 
-Every journey step (terms, password and a wrong password, overview, documents, the document viewer, identity,
+Every journey step (terms, password and its error, overview, documents, the document viewer, identity,
 code), every end page (signed, refused, expired, cancelled, a closed link, completed), the 404 page, the
 dashboard's Overview and Messages pages with each captured e-mail's HTML as the Messages page shows it, and each
 SMS: in English and German, at 1280x900 and 390x844, with the default teal, a light brand (yellow) and a dark one.
@@ -88,13 +88,17 @@ class Audit:
             if v["impact"] in BLOCKING:
                 self.violations.append(f"{where}: {v['impact']} {v['id']} ({v['help']}): {'; '.join(v['nodes'])}")
 
-    def check(self, name: str, url: str, expect_status: int | None = None, frames: bool = False) -> None:
-        """Open url at every viewport and audit it (and, with frames, the e-mail shown in its iframe)."""
+    def check(self, name: str, url: str, expect_status: int | None = None, frames: bool = False,
+              then=None) -> None:
+        """Open url at every viewport and audit it (and, with frames, the e-mail shown in its iframe);
+        then(page), when given, acts on the page first (a form sent) and the page it leads to is audited."""
         for viewport, page in self.pages.items():
             where = f"{self.label} {viewport} {name}"
             resp = page.goto(url)
             if expect_status is not None:
                 assert resp.status == expect_status, (where, resp.status)
+            if then is not None:
+                then(page)
             page.wait_for_load_state("load")
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= page.viewport_size["width"], f"{where}: page is {scroll}px wide"
@@ -155,14 +159,19 @@ def test_no_serious_or_critical_violations(browser, server, axe_source, lang, co
         made = make_workflow(org, lang, "qualified_signature", COLOURS[colour])
         # The other signer signs first (the JSON shortcut), so the viewer shows a field signed by someone else.
         _post(made["other"]["signing_url"] + "/sign", {"password": PASSWORD})
+        org.api("SendReminder", {"workflow_id": made["workflow_id"]})  # a reminder e-mail for the Messages page
         url = made["walker"]["signing_url"]
         walk = requests.Session()
 
         audit.check("terms", url)
         walk.post(url + "/terms", data={"terms": "on", "privacy": "on"})
         audit.check("password", url)
-        bad = walk.post(url + "/password", data={"password": "wrong"})
-        assert bad.status_code == 403
+
+        def wrong_password(page):
+            page.fill("#workflow-password", "wrong")
+            page.click("#password-continue")
+            page.wait_for_selector("#action-error")
+        audit.check("password, a wrong one sent", url, then=wrong_password)
         walk.post(url + "/password", data={"password": PASSWORD})
         audit.check("overview", url)
         walk.post(url + "/details")
@@ -202,7 +211,7 @@ def test_no_serious_or_critical_violations(browser, server, axe_source, lang, co
         audit.check("dashboard overview", f"{server.url}/_mock/")
         messages = org.http.get(f"{server.url}/_mock/messages", timeout=10).json()["items"]
         kinds = {m["kind"] for m in messages}
-        assert {"invitation", "tan", "cancelled", "completed"} <= kinds, kinds
+        assert {"invitation", "reminder", "tan", "cancelled", "completed"} <= kinds, kinds
         seen = set()
         for m in messages:  # one of each kind and channel: the same template otherwise
             if (m["kind"], m["channel"]) in seen:
