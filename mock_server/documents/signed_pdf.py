@@ -53,17 +53,16 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 
+from ..domain import defaults
+from ..domain.glossary import term
+from ..domain.steps import SEAL_TYPES
 from .ca import TestCA
 from ._text import Typeface, needs_unicode, parse_time
 
 NO_LEGAL_EFFECT = "sign8-mock test signature: no legal effect"
-SIGNATURE_TYPES = {
-    "advanced_signature": "Advanced electronic signature",
-    "qualified_signature": "Qualified electronic signature",
-    "advanced_seal": "Advanced electronic seal",
-    "qualified_seal": "Qualified electronic seal",
-}
-SEALS = {"advanced_seal", "qualified_seal"}
+# The stamps and the audit report are in English; their words come from the one glossary.
+SIGNATURE_TYPES = {kind: term("en", f"type.{kind}") for kind in defaults.SIGNATURE_TYPES}
+SEALS = SEAL_TYPES
 DEFAULT_BOX = (180.0, 50.0)
 ACCENT = (0x00, 0xA1, 0x9A)  # SIGN8's default primary colour
 XOBJECT_NAME = "/Sign8MockStamp"

@@ -13,10 +13,10 @@ Anything else: the language's dictionary below; another language falls back to E
 """
 from __future__ import annotations
 
+from .defaults import SIGNATURE_TYPES
 from .steps import SEAL_TYPES
 
 LANGUAGES = ("en", "de")
-SIGNATURE_TYPES = ("advanced_signature", "qualified_signature", "advanced_seal", "qualified_seal")
 
 GLOSSARY = {
     "en": {
