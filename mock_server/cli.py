@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from . import __version__
 from .app import create_app
+from .contract import watch_to_file
 from .config import from_env
 from .messages.relay import parse_smtp_url
 from .seed import SeedError
@@ -161,6 +162,7 @@ def serve(settings) -> NoReturn:
               file=sys.stderr)
         return 2
     app = create_app(settings, start_background=False)
+    watch_to_file(app)  # only when SIGN8_MOCK_CONTRACT_LOG is set (a test suite's contract check)
     # This process serves one instance for its whole life: what is loaded now (the store's records, the app)
     # lives as long as it does. Moved out of the cyclic collector's reach, it is not walked again by every
     # collection (at 50,000 stored workflows the first ones after loading took ~0.1 s before the first answer).

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 # Served by the mock but not operations of the document: the document itself, its Swagger UI, the index,
 # the dashboard's trailing-slash alias and static assets.
@@ -25,6 +26,8 @@ OUTSIDE = ("/openapi.json", "/docs", "/favicon.ico", "/_mock/static/", "/sign/_s
 OUTSIDE_EXACT = ("/", "/_mock/")
 # openapi-core is the extra `contract`, not a dependency (it would add ~15 MB to the image): the one fix to name.
 INSTALL_CONTRACT = "pip install 'sign8-mock[contract]'"
+# Names a file: `serve` then judges its own answers and appends each verdict there (see watch_to_file).
+LOG_ENV = "SIGN8_MOCK_CONTRACT_LOG"
 
 
 class ContractExtraMissing(ImportError):
@@ -189,6 +192,14 @@ class ContractLog:
             self._pending.append(mismatch)
             return mismatch
 
+    def read(self, path: str) -> None:
+        """Count in the verdicts a server process wrote to path (see FileLog); its mismatches are kept as add() does."""
+        checked, mismatches, _ = read_verdicts(path)
+        with self._lock:
+            self.checked += checked
+        for mismatch in mismatches:
+            self.add(mismatch)
+
     def kinds(self) -> list[tuple[str, int, str | None]]:
         """The mismatches grouped by what went wrong (ids and signing tokens left out): (kind, count, first test)."""
         groups: dict[str, list] = {}
@@ -228,3 +239,61 @@ def watch(log: ContractLog):
 
     request_finished.connect(on_finished, weak=False)
     return lambda: request_finished.disconnect(on_finished)
+
+
+class FileLog(ContractLog):
+    """A ContractLog of a server process: each verdict is one JSON line appended and flushed at once, so that
+    a SIGKILL loses at most the line being written; read_verdicts reads them back."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self._file = open(path, "a", encoding="utf-8")
+
+    def record(self, contract: Contract, method: str, path: str, query: dict, status: int, content_type: str,
+               body: bytes, headers: dict) -> Mismatch | None:
+        reason = contract.judge(method, path, query, status, content_type, body, headers)
+        mismatch = None if reason is None else Mismatch(method, path, status, content_type, reason)
+        self._write({"checked": 1, "mismatch": mismatch and asdict(mismatch)})
+        return mismatch
+
+    def add(self, mismatch: Mismatch) -> Mismatch:
+        self._write({"checked": 0, "mismatch": asdict(mismatch)})
+        return mismatch
+
+    def _write(self, verdict: dict) -> None:
+        with self._lock:
+            self._file.write(json.dumps(verdict) + "\n")
+            self._file.flush()
+
+
+def watch_to_file(app, environ=os.environ) -> None:
+    """When SIGN8_MOCK_CONTRACT_LOG names a file, judge every answer of this process's app and append each verdict
+    to that file (how the test suite checks a mock it started as its own process); openapi-core is imported only then."""
+    path = environ.get(LOG_ENV)
+    if not path:
+        return
+    log = FileLog(path)
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    with app.test_request_context():  # parsed now, before the banner, not in the first answer
+        log.contract(api.document_variant(), api.document)
+    watch(log)
+
+
+def read_verdicts(path: str, offset: int = 0) -> tuple[int, list[Mismatch], int]:
+    """The answers judged and the mismatches in the file from byte offset on, and the offset after the last whole
+    line: a torn last line (the server was killed while writing it) is left for a later read, or dropped."""
+    with open(path, "rb") as file:
+        file.seek(offset)
+        data = file.read()
+    whole = data[:data.rfind(b"\n") + 1]
+    checked, mismatches = 0, []
+    for line in whole.splitlines():
+        try:
+            verdict = json.loads(line)
+        except ValueError:
+            mismatches.append(Mismatch("?", "?", 0, "", f"an unreadable verdict line in {path}: {line[:200]!r}"))
+            continue
+        checked += verdict["checked"]
+        if verdict["mismatch"]:
+            mismatches.append(Mismatch(**verdict["mismatch"]))
+    return checked, mismatches, offset + len(whole)

@@ -8,11 +8,13 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 
 import pytest
 from mock_server.app import create_app
-from mock_server.pytest_plugin import MockServer
+from mock_server.contract import LOG_ENV
+from mock_server.pytest_plugin import CONTRACT_LOG, MockServer
 from sign8_flow import FAST_RETRIES, ROOT, SAMPLE_PDF, Receiver, build_draft  # noqa: F401 (ROOT: for the tests that import it)
 
 BANNER = re.compile(r"listening on (http://\S+)")
@@ -84,14 +86,22 @@ def live_server(live_server_factory) -> MockServer:
 
 
 class ServerProcess:
-    """`python -m mock_server serve` as a subprocess; its stdout and stderr are collected."""
+    """`python -m mock_server serve` as a subprocess; its stdout and stderr are collected. With the suite's
+    contract check on (contract_log), the server judges its own answers into a file, which is added to
+    contract_log once it has exited."""
 
-    def __init__(self, db: str, *extra: str, host: str | None = "127.0.0.1", env: dict | None = None):
+    def __init__(self, db: str, *extra: str, host: str | None = "127.0.0.1", env: dict | None = None,
+                 contract_log=None):
         # host=None leaves --host out, to see the default bind address.
         host_args = ["--host", host] if host is not None else []
         cmd = [sys.executable, "-m", "mock_server", "serve", *host_args, "--port", "0", "--db", str(db), *extra]
         # A developer's own SIGN8_MOCK_* settings must not leak into the server under test.
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("SIGN8_MOCK_")}
+        self.contract_log, self.verdicts = contract_log, None
+        if contract_log is not None:
+            fd, self.verdicts = tempfile.mkstemp(prefix="sign8-contract-", suffix=".jsonl")
+            os.close(fd)
+            inherited[LOG_ENV] = self.verdicts
         full_env = {**inherited, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      cwd=ROOT, env=full_env)
@@ -143,16 +153,26 @@ class ServerProcess:
             self.proc.wait(5)
         for reader in self._readers:
             reader.join(timeout=2)
+        self._collect_verdicts()
         return self.proc.returncode
+
+    def _collect_verdicts(self) -> None:
+        """Add the exited server's verdicts to the suite's contract log (a mismatch fails the running test)."""
+        if self.verdicts is None:
+            return
+        path, self.verdicts = self.verdicts, None
+        self.contract_log.read(path)
+        os.unlink(path)
 
 
 @pytest.fixture
-def server_process():
+def server_process(request):
     """Return a factory: server_process(db, *extra_args, host=..., env=...) -> ready ServerProcess."""
     started: list[ServerProcess] = []
+    contract_log = request.config.stash.get(CONTRACT_LOG, None)
 
     def start(db, *extra: str, host: str | None = "127.0.0.1", env: dict | None = None, wait: bool = True):
-        proc = ServerProcess(db, *extra, host=host, env=env)
+        proc = ServerProcess(db, *extra, host=host, env=env, contract_log=contract_log)
         started.append(proc)
         return proc.wait_ready() if wait else proc
 

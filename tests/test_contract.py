@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 
 import pytest
-from mock_server.contract import Contract
+import requests
+from mock_server.contract import Contract, ContractLog, Mismatch, read_verdicts
 
-from conftest import ROOT
+from conftest import ROOT, ServerProcess, bearer, new_key
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +112,30 @@ def test_the_plugin_without_the_contract_extra_says_what_to_install(tmp_path):
     assert ("ERROR: --sign8-contract needs openapi-core, which is not installed: "
             "pip install 'sign8-mock[contract]'") in res.stderr, res.stderr
     assert "Traceback" not in res.stdout + res.stderr
+
+
+def test_a_mock_started_as_its_own_process_is_judged_too(tmp_path):
+    log = ContractLog()  # not the suite's: the mismatch below is this test's subject, not its failure
+    server = ServerProcess(tmp_path / "db.json", contract_log=log).wait_ready()
+    try:
+        key = bearer(new_key())
+        rule = {"method": "GET", "path": "/api/workflow/ListWorkflows", "status": 418, "times": 1}
+        assert requests.post(f"{server.url}/_mock/faults", json=rule, headers=key, timeout=10).status_code == 201
+        teapot = requests.get(f"{server.url}/api/workflow/ListWorkflows", headers=key, timeout=10)
+        assert requests.get(f"{server.url}/api/workflow/ListWorkflows", headers=key, timeout=10).status_code == 200
+    finally:
+        server.stop(signal.SIGKILL)  # as the crash tests end it: every verdict is on disk already
+    assert teapot.status_code == 418
+    assert log.checked == 3
+    assert [(m.method, m.path, m.status) for m in log.mismatches] == [("GET", "/api/workflow/ListWorkflows", 418)]
+    assert "418" in log.mismatches[0].reason
+
+
+def test_a_torn_last_verdict_line_is_left_out(tmp_path):
+    path = tmp_path / "verdicts.jsonl"
+    mismatch = Mismatch("GET", "/api/workflow/GetWorkflow", 200, "application/json", "a field too many")
+    whole = [{"checked": 1, "mismatch": None}, {"checked": 1, "mismatch": vars(mismatch)}]
+    path.write_text("".join(json.dumps(v) + "\n" for v in whole) + '{"checked": 1, "mis')
+    checked, mismatches, offset = read_verdicts(str(path))
+    assert (checked, mismatches) == (2, [mismatch])
+    assert offset == path.read_bytes().rindex(b"\n") + 1

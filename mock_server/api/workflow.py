@@ -24,6 +24,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such object in the caller's organization.", 409: "Conflict with the workflow's state or a duplicate.",
     413: "Body or file too large.", 415: "Wrong Content-Type, or the file is not a PDF.",
     422: "Invalid fields (see error.fields), or the workflow is incomplete.",
+    507: "The store could not write the change (a full disk): nothing changed; the same call works once there is room.",
 }
 
 
@@ -48,7 +49,7 @@ def _str_ids(data: dict) -> dict:
 @blp.route("/AddWorkflow", methods=["POST"])
 @blp.arguments(s.AddWorkflowArgs())
 @blp.response(201, s.WorkflowSchema)
-@errors(404)
+@errors(404, 507)
 def add_workflow(args):
     """Create a workflow in draft."""
     return services().add_workflow(org_id(), _str_ids(args))
@@ -60,7 +61,7 @@ def add_workflow(args):
     "multipart/form-data": {"schema": {"$ref": "#/components/schemas/AddFileFormArgs"}},
 }})
 @blp.response(201, s.FileSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def add_file(*_args):
     """Attach a PDF to a draft workflow (JSON with base64 data, or multipart with a file part)."""
     if request.mimetype == "multipart/form-data":
@@ -97,7 +98,7 @@ def add_file(*_args):
 @blp.route("/AddSigner", methods=["POST"])
 @blp.arguments(s.AddSignerArgs())
 @blp.response(201, s.SignerSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def add_signer(args):
     """Add a signer to a draft workflow; the answer carries its signing_url."""
     return services().add_signer(org_id(), _str_ids(args))
@@ -106,7 +107,7 @@ def add_signer(args):
 @blp.route("/AddSignature", methods=["POST"])
 @blp.arguments(s.AddSignatureArgs())
 @blp.response(201, s.SignatureSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def add_signature(args):
     """Place a signature field for a signer on a page of a file (PDF points, top-left origin)."""
     return services().add_signature(org_id(), _str_ids(args))
@@ -115,7 +116,7 @@ def add_signature(args):
 @blp.route("/AddAnnotation", methods=["POST"])
 @blp.arguments(s.AddAnnotationArgs())
 @blp.response(201, s.AnnotationSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def add_annotation(args):
     """Place a text annotation on a page of a file (optional step; PDF points, top-left origin)."""
     return services().add_annotation(org_id(), _str_ids(args))
@@ -124,7 +125,7 @@ def add_annotation(args):
 @blp.route("/AddInterface", methods=["POST"])
 @blp.arguments(s.AddInterfaceArgs())
 @blp.response(201, s.InterfaceSchema)
-@errors(404)
+@errors(404, 507)
 def add_interface(args):
     """Create a branding interface; unset columns take the SIGN8 defaults."""
     return services().add_interface(org_id(), _str_ids(args))
@@ -133,7 +134,7 @@ def add_interface(args):
 @blp.route("/UpdateInterface", methods=["POST"])
 @blp.arguments(s.UpdateInterfaceArgs())
 @blp.response(200, s.InterfaceSchema)
-@errors(404)
+@errors(404, 507)
 def update_interface(args):
     """Change an interface's colour, icon or logo; bumps updated_at."""
     return services().update_interface(org_id(), _str_ids(args))
@@ -151,7 +152,7 @@ def get_interface(args):
 @blp.route("/StartWorkflow", methods=["POST"])
 @blp.arguments(s.WorkflowIdArgs())
 @blp.response(200, s.WorkflowSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def start_workflow(args):
     """Move a draft to in_progress: needs a file, a signer, and a signature field per signer (else 422)."""
     return services().start_workflow(org_id(), str(args["workflow_id"]))
@@ -160,7 +161,7 @@ def start_workflow(args):
 @blp.route("/CancelWorkflow", methods=["POST"])
 @blp.arguments(s.WorkflowIdArgs())
 @blp.response(200, s.WorkflowSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def cancel_workflow(args):
     """Cancel a workflow that is not final yet."""
     return services().cancel_workflow(org_id(), str(args["workflow_id"]))
@@ -169,7 +170,7 @@ def cancel_workflow(args):
 @blp.route("/SendReminder", methods=["POST"])
 @blp.arguments(s.SendReminderArgs())
 @blp.response(200, s.ReminderSchema)
-@errors(404, 409)
+@errors(404, 409, 507)
 def send_reminder(args):
     """E-mail a reminder to the pending signers whose turn it is (or only signer_id); 409 unless in_progress."""
     signer_id = str(args["signer_id"]) if args.get("signer_id") else None
