@@ -87,12 +87,18 @@ class Services:
         self.document_jobs.start()  # resumes the jobs a crash or stop left pending
         self.retention.start()  # its first run finishes what a crash interrupted
 
-    def stop(self) -> None:
-        """Stop background threads and make everything durable; pending deliveries stay queued."""
+    def stop(self, document_wait: float | None = None) -> None:
+        """Stop background threads and make everything durable; pending deliveries stay queued.
+
+        document_wait: how long a document job in progress may take to finish (default: the worker's short stop,
+        after which the job stays pending for the next start)."""
         self.retention.stop()
         self.expiry_timer.stop()
         self.dispatcher.stop()
-        self.document_jobs.stop()
+        if document_wait is None:
+            self.document_jobs.stop()
+        else:
+            self.document_jobs.stop(document_wait)
         self.messages.stop()
         self.store.close()
         self.started = False

@@ -9,6 +9,9 @@ from .patches.waitress_drain import close_all_channels
 from .patches.waitress_headers import keep_organisation_header
 
 INBUF_IN_MEMORY = 64 * 1024 * 1024
+# Seconds a document job in progress may take to finish when an in-process server stops (a 50-page signing
+# takes ~0.3 s warm; the first job of a process also imports pyHanko and fpdf2, about a second).
+IN_PROCESS_DOCUMENT_WAIT = 30.0
 
 
 def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **kwargs):
@@ -54,4 +57,8 @@ class ServerThread:
             close_all_channels(self.server)
         self.thread.join(timeout=5)
         self.server.task_dispatcher.shutdown(timeout=5)
-        self.services.stop()
+        # In a process that goes on (tests, the pytest plugin) the interpreter's own teardown follows, and a daemon
+        # thread still inside native code then is ended by a forced unwind: HarfBuzz's shaping (uharfbuzz, C++ with
+        # catch-all blocks) turns that into an abort, "FATAL: exception not rethrown", exit -6 after green tests.
+        # So the document worker finishes its job here; `serve` keeps the short stop, it leaves with os._exit.
+        self.services.stop(document_wait=IN_PROCESS_DOCUMENT_WAIT)

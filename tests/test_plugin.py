@@ -126,3 +126,24 @@ def test_importing_the_mock_changes_no_logger_level():
     assert levels["root"] == 30  # logging's own default, WARNING
     assert {"fpdf", "fontTools", "pypdf"} <= set(levels["loggers"])
     assert {name: level for name, level in levels["loggers"].items() if level != 0} == {}
+
+
+def test_an_in_process_server_stops_only_after_its_document_worker():
+    """The interpreter's teardown would end a worker still inside HarfBuzz by a forced unwind, which aborts the
+    process (exit -6 after green tests): stop() returns only once the worker has finished its job."""
+    import threading
+
+    from sign8_flow import Api, LiveServer, act
+
+    def workers() -> set:
+        return {t for t in threading.enumerate() if t.name == "sign8-documents" and t.is_alive()}
+
+    others = workers()  # the session's servers' workers, which go on
+    server = LiveServer()
+    try:
+        for _ in range(3):  # three refusals: three audit reports queued just before the stop
+            made = Api(server.url).started(["a@example.com"])
+            assert act(made["signers"][0], "refuse").status_code == 200
+    finally:
+        server.stop()
+    assert workers() - others == set()
