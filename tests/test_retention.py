@@ -305,7 +305,7 @@ def run_watched(services) -> tuple[dict, float]:
             began = time.perf_counter()
             with services.store.lock:
                 waits.append(time.perf_counter() - began)
-            time.sleep(0.001)
+            done.wait(0.001)  # the next sample in a millisecond, or none once the run is over
 
     thread = threading.Thread(target=reader)
     thread.start()
