@@ -104,6 +104,7 @@ class Retention:
                   "requests_forgotten": 0, "kept_for_later": 0, "transactions": 0, "longest_lock_ms": 0.0,
                   "longest_lock_cpu_ms": 0.0, "compacted": False}
         self._digests: set[str] = set()
+        self.store.read_deferred_tables()  # its first transaction would otherwise read them holding the lock
         removed_workflows: list[str] = []
         removed_orgs: list[str] = []
         self._remove_old_workflows(organization_id, report, removed_workflows)

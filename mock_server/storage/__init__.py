@@ -1,18 +1,21 @@
 """The one place that touches TinyDB and the file blobs."""
 from .errors import StorageFull, StoreCorrupt, StoreError, StoreInUse
-from .store import Store, TableSpec
+from .store import Store
+from .tables import TableSpec
 
 TABLES = (
     TableSpec("organizations", "organization_id", ["api_key_hash"]),
     TableSpec("clocks", "scope"),
     TableSpec("interfaces", "interface_id", ["organization_id"]),
     TableSpec("workflows", "workflow_id", ["organization_id", "status"]),
-    TableSpec("files", "file_id", ["workflow_id"]),
+    TableSpec("files", "file_id", ["workflow_id"], blob_field="sha256"),
     TableSpec("signers", "signer_id", ["workflow_id", "token_hash"]),
     TableSpec("signatures", "signature_id", ["workflow_id"]),
     TableSpec("annotations", "annotation_id", ["workflow_id"]),
     TableSpec("deliveries", "delivery_id", ["workflow_id", "status"]),
-    TableSpec("messages", "message_id", ["organization_id", "workflow_id"]),
+    # Deferred: their bodies are most of what a start-up would decode, and no request needs them until messages are
+    # read or sent (tables.py).
+    TableSpec("messages", "message_id", ["organization_id", "workflow_id"], deferred=True),
     # The queue of signed PDFs and audit reports to produce (mock_server/documents/jobs.py).
     TableSpec("document_jobs", "job_id", ["status", "workflow_id"]),
 )

@@ -41,7 +41,7 @@ def _dumps(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def snapshot_lines(tables: dict[str, list[dict]], generation: int) -> Iterator[str]:
+def snapshot_lines(tables: dict[str, Iterable[dict]], generation: int) -> Iterator[str]:
     """Yield the snapshot's lines (each ending in a newline) for these tables' records."""
     yield f'{{"{META_TABLE}":{{"1":{{"journal_generation":{int(generation)}}}}}\n'
     for name, docs in tables.items():

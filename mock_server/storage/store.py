@@ -31,71 +31,21 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from functools import partial
 from typing import Callable, Iterable, Iterator
 
 import orjson
 
 from .blobs import BlobStore, MemoryBlobStore
+from . import start_cache
+from .start_cache import StartCache
 from .errors import StorageFull, StoreCorrupt, StoreInUse
 from .snapshot_file import META_TABLE, NotLineLayout, read_records, snapshot_lines
+from .tables import DeferredTable, Table, TableSpec
 
 log = logging.getLogger("sign8_mock.store")
 
 CLOSE_WAITS_FOR_COMPACTION = 3.0  # seconds; SIGTERM must end the process within 5 s
-
-
-class TableSpec:
-    """Describe one record type: its key field and the fields it is indexed by."""
-
-    def __init__(self, name: str, key: str, indexes: Iterable[str] = ()):
-        self.name = name
-        self.key = key
-        self.indexes = tuple(indexes)
-
-
-class _Table:
-    def __init__(self, spec: TableSpec):
-        self.spec = spec
-        self.rows: dict[str, dict] = {}
-        self.index: dict[str, dict[str, dict[str, None]]] = {f: {} for f in spec.indexes}
-
-    def put(self, doc: dict) -> dict | None:
-        key = doc[self.spec.key]
-        old = self.rows.get(key)
-        for field_name, idx in self.index.items():
-            if old is not None and old.get(field_name) != doc.get(field_name):
-                self._unindex(idx, old.get(field_name), key)
-            idx.setdefault(doc.get(field_name), {})[key] = None
-        self.rows[key] = doc
-        return old
-
-    def delete(self, key: str) -> dict | None:
-        old = self.rows.pop(key, None)
-        if old is None:
-            return None
-        for field_name, idx in self.index.items():
-            self._unindex(idx, old.get(field_name), key)
-        return old
-
-    def reindex(self) -> None:
-        """Build every index from the rows in one pass (after a load that filled only the rows)."""
-        for field_name in self.index:
-            idx: dict = {}
-            for key, doc in self.rows.items():
-                bucket = idx.get(doc.get(field_name))
-                if bucket is None:
-                    idx[doc.get(field_name)] = {key: None}
-                else:
-                    bucket[key] = None
-            self.index[field_name] = idx
-
-    @staticmethod
-    def _unindex(idx: dict, value, key: str) -> None:
-        bucket = idx.get(value)
-        if bucket is not None:
-            bucket.pop(key, None)
-            if not bucket:
-                del idx[value]
 
 
 class Transaction:
@@ -148,7 +98,7 @@ class Store:
         self.in_memory = path == ":memory:"
         self.path = None if self.in_memory else Path(path)
         self._specs = {s.name: s for s in specs}
-        self._tables = {name: _Table(spec) for name, spec in self._specs.items()}
+        self._tables = {name: Table(spec) for name, spec in self._specs.items()}
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()
         self._written = 0
@@ -331,7 +281,8 @@ class Store:
             return 0, 0.0, 0.0
         with self._lock:
             started, cpu = time.perf_counter(), time.thread_time()
-            used = {d for doc in self._tables[table].rows.values() if (d := doc.get("sha256")) in digests}
+            field_name = self._specs[table].blob_field
+            used = {d for doc in self._tables[table].rows.values() if (d := doc.get(field_name)) in digests}
             claimed = self.blobs.claim(digests - used)
             held, cpu = time.perf_counter() - started, time.thread_time() - cpu
         return self.blobs.remove(claimed), held, cpu
@@ -400,12 +351,16 @@ class Store:
             self._generation = generation
         self._shared = {}
         for t in self._tables.values():
-            t.reindex()
+            if t.loaded:  # a deferred table not used yet builds its indexes when it is read
+                t.reindex()
 
     def _load_snapshot(self) -> None:
         # The file as plain TinyDB reads it ({table: {doc_id: doc}}): record by record when it is in the layout
         # compaction writes, else parsed whole; orjson first (several times faster than json), json when orjson
         # refuses what json accepts (NaN, integers beyond 64 bits) and for the exact place of a real syntax error.
+        # Before all that, the start-up cache of exactly this file, if there is one (start_cache.py).
+        if self._load_snapshot_from_cache():
+            return
         try:
             if self._load_snapshot_by_line():
                 return
@@ -440,6 +395,49 @@ class Store:
             self._damaged(self.path, "its contents", str(exc) or type(exc).__name__)
             self._restart_tables()
 
+    def _load_snapshot_from_cache(self) -> bool:
+        """Take the snapshot's records from its start-up cache; False (nothing taken) when there is none for it."""
+        if self._salvage or self._read_only:  # repair and check judge the snapshot file itself
+            return False
+        with open(self.path, "rb") as fh:
+            try:
+                generation, _ = read_records(fh)  # the header line only
+            except NotLineLayout:
+                return False
+        cache = StartCache.open(self.path, generation)
+        if cache is None:
+            return False
+        for name in cache.tables():
+            spec = self._specs.get(name)
+            if spec is None:
+                continue
+            if cache.is_deferred(name):
+                self._tables[name] = DeferredTable(spec, partial(self._deferred_rows, cache, name, generation))
+            else:
+                self._tables[name].rows = cache.rows(name)
+        cache.release_start_up_tables()
+        self._generation = generation
+        return True
+
+    def _deferred_rows(self, cache: StartCache, table: str, generation: int) -> dict[str, dict]:
+        """A deferred table's records, at its first use: from the cache, or (its section damaged) the snapshot."""
+        rows = cache.rows(table)
+        if rows is not None:
+            return rows
+        # Only a compaction replaces the snapshot, and it reads every table first: the file is still the one
+        # the cache was made from.
+        log.warning("%s: the start-up cache's '%s' section is damaged; reading the table from the snapshot",
+                    self.path, table)
+        rows, shared, key = {}, {}, self._specs[table].key
+        with open(self.path, "rb") as fh:
+            found_generation, records = read_records(fh)
+            if found_generation != generation:
+                raise StoreCorrupt(self.path, "its header", "replaced while the store was open")
+            for name, doc in records:
+                if name == table:
+                    rows[doc[key]] = _share_strings(doc, shared)
+        return rows
+
     def _load_snapshot_by_line(self) -> bool:
         """Load a snapshot in the one-record-per-line layout; False (nothing taken) for any other layout."""
         with open(self.path, "rb") as fh:
@@ -463,7 +461,7 @@ class Store:
         t.rows[doc[key]] = _share_strings(doc, self._shared)
 
     def _restart_tables(self) -> None:
-        self._tables = {name: _Table(spec) for name, spec in self._specs.items()}
+        self._tables = {name: Table(spec) for name, spec in self._specs.items()}
         self._generation = 0
 
     def _damaged(self, path: Path, where: str, detail: str) -> None:
@@ -524,19 +522,30 @@ class Store:
         _fsync_dir(self.path.parent)
 
     def referenced_blobs(self) -> set[str]:
+        """The digests of every blob a record points at (only the tables that hold blobs are read)."""
         refs = set()
         for t in self._tables.values():
+            field_name = t.spec.blob_field
+            if field_name is None:
+                continue
             for doc in t.rows.values():
-                blob = doc.get("sha256") if isinstance(doc, dict) else None
+                blob = doc.get(field_name)
                 if blob:
                     refs.add(blob)
         return refs
+
+    def read_deferred_tables(self) -> None:
+        """Make the records of tables deferred at start-up now, outside the store's lock (tables.py)."""
+        for t in list(self._tables.values()):
+            if not t.loaded:
+                t.rows  # noqa: B018 - reading it loads it
 
     def compact(self) -> None:
         """Write a TinyDB snapshot of everything and drop the journal it covers."""
         if self.in_memory:
             return
         try:
+            self.read_deferred_tables()  # not while holding the lock that every request takes
             with self._lock:
                 if self.closed:
                     return
@@ -547,7 +556,7 @@ class Store:
                 self._journal_lines = 0
                 self._open_journal()
                 # Records are replaced, never mutated, so shallow copies are a consistent view.
-                copies = {name: list(t.rows.values()) for name, t in self._tables.items()}
+                copies = {name: dict(t.rows) for name, t in self._tables.items()}
                 generation = self._generation
             self.write_snapshot(copies, generation)
             self._journal_path(old_generation).unlink(missing_ok=True)
@@ -557,17 +566,28 @@ class Store:
         finally:
             self._compacting = False
 
-    def write_snapshot(self, tables: dict[str, list[dict]], generation: int) -> None:
+    def write_snapshot(self, rows_by_table: dict[str, dict[str, dict]], generation: int) -> None:
+        """Replace the snapshot by one of these records (atomically, fsynced), then write its start-up cache."""
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             with open(tmp, "w", encoding="utf-8") as fh:
-                fh.writelines(snapshot_lines(tables, generation))
+                fh.writelines(snapshot_lines({name: rows.values() for name, rows in rows_by_table.items()},
+                                             generation))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)
         _fsync_dir(self.path.parent)
+        # The cache keeps what its records share, so make equal short strings one object first, as a load from the
+        # snapshot does: a restart from the cache then holds as little as one from the snapshot. Replacing a value
+        # by an equal one is invisible to every reader, so the live records may be changed in place here.
+        shared: dict[str, str] = {}
+        for rows in rows_by_table.values():
+            for doc in rows.values():
+                _share_strings(doc, shared)
+        start_cache.write(self.path, rows_by_table, generation,
+                          deferred=[name for name, spec in self._specs.items() if spec.deferred])
 
     def close(self, compact: bool = True) -> None:
         """Flush everything; compact so the next start replays nothing."""
