@@ -237,6 +237,8 @@ class Store:
         with self._sync_lock:
             if self._synced >= target:
                 return
+            if self._failed:  # an fsync failed (here or in a compaction): what was not synced before is not acknowledged
+                raise StorageFull(self._failed)
             with self._lock:
                 if self._journal_fd is None:
                     return
@@ -516,10 +518,11 @@ class Store:
             self._journal_lines += 1
             pos = end + 1
 
-    def _open_journal(self) -> None:
+    def _open_journal(self, sync_dir: bool = True) -> None:
         path = self._journal_path(self._generation)
         self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        _fsync_dir(self.path.parent)
+        if sync_dir:
+            _fsync_dir(self.path.parent)
 
     def referenced_blobs(self) -> set[str]:
         """The digests of every blob a record points at (only the tables that hold blobs are read)."""
@@ -546,18 +549,30 @@ class Store:
             return
         try:
             self.read_deferred_tables()  # not while holding the lock that every request takes
-            with self._lock:
-                if self.closed:
-                    return
-                old_generation = self._generation
-                os.fsync(self._journal_fd)
-                os.close(self._journal_fd)
-                self._generation += 1
-                self._journal_lines = 0
-                self._open_journal()
-                # Records are replaced, never mutated, so shallow copies are a consistent view.
-                copies = {name: dict(t.rows) for name, t in self._tables.items()}
-                generation = self._generation
+            # The old journal and the new one's directory entry are fsynced after the store's lock is released
+            # (requests go on meanwhile, into the new journal), but inside the sync lock: no writer is answered
+            # before both are durable, whichever journal its line is in (_sync takes the same locks in this order).
+            with self._sync_lock:
+                with self._lock:
+                    if self.closed:
+                        return
+                    old_generation = self._generation
+                    old_fd, written = self._journal_fd, self._written
+                    self._generation += 1
+                    self._journal_lines = 0
+                    self._open_journal(sync_dir=False)
+                    # Records are replaced, never mutated, so shallow copies are a consistent view.
+                    copies = {name: dict(t.rows) for name, t in self._tables.items()}
+                    generation = self._generation
+                try:
+                    os.fsync(old_fd)
+                    _fsync_dir(self.path.parent)
+                except OSError as exc:
+                    self._failed = f"fsync failed: {exc.strerror}"  # as in _sync: nothing since can be trusted
+                    raise
+                finally:
+                    os.close(old_fd)
+                self._synced = max(self._synced, written)
             self.write_snapshot(copies, generation)
             self._journal_path(old_generation).unlink(missing_ok=True)
         except OSError:
