@@ -161,7 +161,6 @@ def serve(settings) -> NoReturn:
         print(f"sign8-mock: SIGN8_MOCK_RETENTION must be a number of days greater than 0, not {settings.retention}.",
               file=sys.stderr)
         return 2
-    _map_large_buffers()
     # This process serves one instance for its whole life: what is loaded now (the store's records, the app)
     # lives as long as it does. Moved out of the cyclic collector's reach, it is not walked again by every
     # collection (at 50,000 stored workflows the first ones after loading took ~0.1 s before the first answer).
@@ -201,19 +200,6 @@ def serve(settings) -> NoReturn:
     # a daemon thread still inside a long C call (a request abandoned by the drain, a webhook send) would
     # hold it for seconds, and SIGTERM must end the process within 5 s.
     os._exit(0)
-
-
-def _map_large_buffers() -> None:
-    """Have glibc give every buffer of 1 MB or more its own mapping, handed back to the OS when it is freed."""
-    # Each compaction makes the start-up cache's buffers (tens of MB, storage/start_cache.py) in a new thread. By
-    # default glibc raises its mmap threshold to the largest buffer freed so far (up to 32 MB), so later ones come
-    # from the thread's heap arena, which keeps them after they are freed: RSS grew by ~55 MB per retention run in
-    # bench J (a new arena each time) until 570 MB, against 370 MB without the cache. A fixed threshold ends that.
-    import ctypes
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass  # not glibc: its allocator decides
 
 
 def _return_freed_heap() -> None:

@@ -159,3 +159,25 @@ def test_unknown_tables_in_the_cache_are_skipped_and_new_ones_start_empty(tmp_pa
         assert later.all("new") == []
     finally:
         later.close()
+
+
+def test_only_a_clean_stop_writes_the_cache_and_a_compaction_while_running_removes_it(tmp_path):
+    db = tmp_path / "db.json"
+    fill(db)
+    cache = start_cache.cache_path(db)
+    assert cache.exists()
+    store = open_store(str(db))
+    try:
+        with store.transaction() as tx:
+            tx.put("workflows", {"workflow_id": "after", "organization_id": ORG, "status": "draft"})
+        store.compact()  # as the journal's size or a retention run starts it
+        assert not cache.exists()
+    finally:
+        store.close()
+    assert cache.exists()
+    again = open_store(str(db))
+    try:
+        assert not again._tables["messages"].loaded
+        assert again.get("workflows", "after")["status"] == "draft"
+    finally:
+        again.close()

@@ -1,6 +1,6 @@
 """The start-up cache (<db>.cache): the snapshot's records in Python's marshal format, beside the snapshot.
 
-    write(snapshot_path, rows_by_table, generation, deferred)  # after the snapshot is on disk (compaction does it)
+    write(snapshot_path, rows_by_table, generation, deferred)  # after the snapshot is on disk (Store.close)
     cache = StartCache.open(snapshot_path, generation)          # None: read the snapshot itself
     cache.rows(table) -> {key: record}                           # at start-up, or later for a deferred table
     cache.close()
@@ -18,8 +18,9 @@ is read at its first use. The file stays open until then: a compaction meanwhile
 The snapshot stays the truth. The cache is used only when it was made from exactly that snapshot file (its
 journal generation, size and modification time in nanoseconds), by the same Python version, and each section is
 whole (length and CRC-32); anything else (a hand-edited or copied snapshot, an import, a torn write, another
-Python) reads the snapshot as before, and the next compaction writes a new cache. It is not fsynced: losing it
-costs one slow start, never data. The journals are replayed on top either way.
+Python) reads the snapshot as before. Only a clean stop writes it (Store.close), for the next start; a compaction
+while the mock runs removes it, as its snapshot is replaced. It is not fsynced: losing it costs one slow start,
+never data. The journals are replayed on top either way.
 """
 from __future__ import annotations
 
