@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -345,6 +347,58 @@ def test_a_big_run_holds_the_store_lock_at_most_50_ms_at_a_time(tmp_path):
             if load <= 2 * os.cpu_count():
                 pytest.fail(message)
             print(f"not asserted on an overloaded machine: {message}")
+    finally:
+        services.stop()
+
+
+def test_no_garbage_collection_starts_while_a_batch_holds_the_store_lock(tmp_path, monkeypatch):
+    """A full collection walks every live record while holding the interpreter; started while a batch holds the
+    lock (by the document worker's allocations, say), every request waiting for the lock waits for it too. While
+    another thread allocates cycles as fast as it can (collections start every few milliseconds), none starts
+    inside one of the run's transactions."""
+    app = create_app({"db": str(tmp_path / "mock.json"), "retention": 1, "scheduler": False}, start_background=False)
+    services = app.extensions["sign8"]
+    in_transaction = threading.Event()
+    started_inside, started = [], []
+    done = threading.Event()
+    transaction = services.store.transaction
+
+    @contextmanager
+    def watched_transaction():
+        with transaction() as tx:
+            in_transaction.set()
+            try:
+                yield tx
+            finally:
+                in_transaction.clear()
+
+    def on_collection(phase, info):
+        if phase == "start" and threading.current_thread().name == "allocator":
+            started.append(info["generation"])
+            if in_transaction.is_set():
+                started_inside.append(info["generation"])
+
+    def allocator():
+        while not done.is_set():
+            for _ in range(1000):
+                a: list = []
+                a.append(a)  # a cycle: garbage only a collection frees
+
+    try:
+        fill_old_workflows(services, 3000)
+        monkeypatch.setattr(services.store, "transaction", watched_transaction)
+        gc.callbacks.append(on_collection)
+        thread = threading.Thread(target=allocator, name="allocator")
+        thread.start()
+        try:
+            report = services.run_retention(None)
+        finally:
+            done.set()
+            thread.join()
+            gc.callbacks.remove(on_collection)
+        assert report["workflows_removed"] == 3000 and report["transactions"] >= 2, report
+        assert len(started) >= 20  # collections did start during the run
+        assert started_inside == []
     finally:
         services.stop()
 
