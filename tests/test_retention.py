@@ -296,26 +296,31 @@ def fill_old_workflows(services, n: int) -> str:
     return sha
 
 
+def run_beside(services, work, name: str = "beside") -> dict:
+    """Run retention while another thread runs work(done) until done is set (when the run is over); the report."""
+    done = threading.Event()
+    thread = threading.Thread(target=work, args=(done,), name=name)
+    thread.start()
+    try:
+        return services.run_retention(None)
+    finally:
+        done.set()
+        thread.join()
+
+
 def run_watched(services) -> tuple[dict, float]:
     """Run retention while another thread takes the store's lock every millisecond; return the run's report and
     the longest that thread waited for the lock (ms)."""
     waits = [0.0]
-    done = threading.Event()
 
-    def reader():
+    def reader(done):
         while not done.is_set():
             began = time.perf_counter()
             with services.store.lock:
                 waits.append(time.perf_counter() - began)
             done.wait(0.001)  # the next sample in a millisecond, or none once the run is over
 
-    thread = threading.Thread(target=reader)
-    thread.start()
-    try:
-        report = services.run_retention(None)
-    finally:
-        done.set()
-        thread.join()
+    report = run_beside(services, reader)
     return report, max(waits) * 1000
 
 
@@ -360,7 +365,6 @@ def test_no_garbage_collection_starts_while_a_batch_holds_the_store_lock(tmp_pat
     services = app.extensions["sign8"]
     in_transaction = threading.Event()
     started_inside, started = [], []
-    done = threading.Event()
     transaction = services.store.transaction
 
     @contextmanager
@@ -378,7 +382,7 @@ def test_no_garbage_collection_starts_while_a_batch_holds_the_store_lock(tmp_pat
             if in_transaction.is_set():
                 started_inside.append(info["generation"])
 
-    def allocator():
+    def allocator(done):
         while not done.is_set():
             for _ in range(1000):
                 a: list = []
@@ -388,13 +392,9 @@ def test_no_garbage_collection_starts_while_a_batch_holds_the_store_lock(tmp_pat
         fill_old_workflows(services, 3000)
         monkeypatch.setattr(services.store, "transaction", watched_transaction)
         gc.callbacks.append(on_collection)
-        thread = threading.Thread(target=allocator, name="allocator")
-        thread.start()
         try:
-            report = services.run_retention(None)
+            report = run_beside(services, allocator, name="allocator")
         finally:
-            done.set()
-            thread.join()
             gc.callbacks.remove(on_collection)
         assert report["workflows_removed"] == 3000 and report["transactions"] >= 2, report
         assert len(started) >= 20  # collections did start during the run
