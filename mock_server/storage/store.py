@@ -30,17 +30,17 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import orjson
 
-from .blobs import BlobStore, MemoryBlobStore
 from . import start_cache
-from .start_cache import StartCache
+from .blobs import BlobStore, MemoryBlobStore
 from .errors import StorageFull, StoreCorrupt, StoreInUse
 from .snapshot_file import META_TABLE, NotLineLayout, read_records, snapshot_lines
+from .start_cache import StartCache
 from .tables import DeferredTable, Table, TableSpec
 
 log = logging.getLogger("sign8_mock.store")
@@ -237,7 +237,7 @@ class Store:
         with self._sync_lock:
             if self._synced >= target:
                 return
-            if self._failed:  # an fsync failed (here or in a compaction): what was not synced before is not acknowledged
+            if self._failed:  # an fsync failed (here or in a compaction): nothing not synced before is acknowledged
                 raise StorageFull(self._failed)
             with self._lock:
                 if self._journal_fd is None:
@@ -619,9 +619,9 @@ class Store:
             deadline = time.monotonic() + CLOSE_WAITS_FOR_COMPACTION
             while self._compacting and time.monotonic() < deadline:
                 time.sleep(0.01)
-            # Only here, for the next start: while the mock runs, writing the cache at every compaction held the
-            # interpreter (marshal, ~0.1 s at a day's window of bench J) and the disk (~50 MB more) while requests
-            # waited, and a start after a crash reads the snapshot and journal as it always did.
+            # Only here, for the next start: at every compaction while the mock runs, the cache would hold the
+            # interpreter (marshal: ~0.1 s at a day's window of bench J) and write ~50 MB more, and a start after
+            # a crash reads the snapshot and journal as it always did.
             self.compact(write_start_cache=True)
         with self._lock:
             try:
